@@ -1,0 +1,340 @@
+//! Signing in and out, sessions, API tokens, and the first administrator.
+
+use jiff::SignedDuration;
+use steward_domain::policy::{check, Action};
+use steward_domain::{validate, Actor, Person, PersonId, Role, TokenId};
+use steward_store::auth::{SessionRecord, TokenRecord};
+use steward_store::directory::NewPerson;
+use steward_store::StoreError;
+
+use crate::error::NotFoundAs;
+use crate::secrets::{
+    hash_password, new_api_token, new_session_token, new_typable_secret, token_hash,
+    verify_password,
+};
+use crate::{Result, Service, ServiceError};
+
+/// How long a browser session lasts after sign-in.
+pub const SESSION_LIFETIME: SignedDuration = SignedDuration::from_hours(14 * 24);
+/// Sessions and tokens record their last use at most this often (saves a write per request).
+const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(5);
+/// The longest an API token may be made to last, in days.
+const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// A sign-in attempt.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+/// Who a request comes from, once their credentials were checked.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub person: Person,
+    pub actor: Actor,
+    /// The API token used, if any (`None` for a browser session).
+    pub token_id: Option<TokenId>,
+}
+
+impl Authenticated {
+    fn new(person: Person, token_id: Option<TokenId>) -> Self {
+        Authenticated {
+            actor: person.actor(),
+            person,
+            token_id,
+        }
+    }
+}
+
+/// A new API token: its record and its secret, shown once.
+#[derive(Debug, Clone)]
+pub struct TokenCreated {
+    pub token: TokenRecord,
+    pub secret: String,
+}
+
+fn bad_credentials() -> ServiceError {
+    ServiceError::Unauthenticated("wrong e-mail address or password".into())
+}
+
+impl Service {
+    /// Checks an e-mail address and password and opens a session. Returns the session secret
+    /// (for the cookie) and the person.
+    pub async fn sign_in(&self, s: SignIn) -> Result<(String, Person)> {
+        let now = self.now();
+        let email = s.email.trim().to_lowercase();
+        let keys = vec![format!("email:{email}"), format!("ip:{}", s.ip)];
+        if let Err(retry_after_secs) = self.limiter.check(&keys, now) {
+            return Err(ServiceError::RateLimited { retry_after_secs });
+        }
+        let found = match self.store.read().await?.person_with_password(&email).await {
+            Ok(found) => Some(found),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let (person, hash) = match found {
+            Some((p, h)) => (Some(p), h),
+            None => (None, None),
+        };
+        let ok = verify_password(s.password, hash).await?;
+        let person = match person {
+            Some(p) if ok && p.active => p,
+            _ => {
+                self.limiter.failed(&keys, now);
+                return Err(bad_credentials());
+            }
+        };
+        self.limiter.succeeded(&keys);
+        let secret = new_session_token()?;
+        let mut tx = self.store.write().await?;
+        tx.insert_session(&SessionRecord {
+            token_hash: token_hash(&secret),
+            person_id: person.id,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now.checked_add(SESSION_LIFETIME).unwrap_or(now),
+            user_agent: s.user_agent.chars().take(300).collect(),
+            ip: s.ip.chars().take(100).collect(),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok((secret, person))
+    }
+
+    /// The person behind a session secret, if the session is live and the person active.
+    pub async fn session(&self, secret: &str) -> Result<Authenticated> {
+        let now = self.now();
+        let hash = token_hash(secret);
+        let (session, person) = match self.store.read().await?.find_session(&hash).await {
+            Ok(found) => found,
+            Err(StoreError::NotFound) => {
+                return Err(ServiceError::Unauthenticated(
+                    "your session has ended; sign in again".into(),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if session.expires_at <= now || !person.active {
+            return Err(ServiceError::Unauthenticated(
+                "your session has ended; sign in again".into(),
+            ));
+        }
+        if session
+            .last_seen_at
+            .checked_add(TOUCH_EVERY)
+            .is_ok_and(|t| t <= now)
+        {
+            let mut tx = self.store.write().await?;
+            tx.touch_session(&hash, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Authenticated::new(person, None))
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(&self, secret: &str) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.delete_session(&token_hash(secret)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The person behind an API token, if it is neither revoked nor expired and the person active.
+    pub async fn token(&self, secret: &str) -> Result<Authenticated> {
+        let now = self.now();
+        let invalid = || ServiceError::Unauthenticated("invalid API token".into());
+        if !secret.starts_with("stw_") || secret.len() > 200 {
+            return Err(invalid());
+        }
+        let (token, person) = match self
+            .store
+            .read()
+            .await?
+            .find_token(&token_hash(secret))
+            .await
+        {
+            Ok(found) => found,
+            Err(StoreError::NotFound) => return Err(invalid()),
+            Err(e) => return Err(e.into()),
+        };
+        if token.revoked_at.is_some() {
+            return Err(ServiceError::Unauthenticated(
+                "this API token was revoked".into(),
+            ));
+        }
+        if token.expires_at.is_some_and(|e| e <= now) {
+            return Err(ServiceError::Unauthenticated(
+                "this API token has expired".into(),
+            ));
+        }
+        if !person.active {
+            return Err(ServiceError::Unauthenticated(
+                "this account is deactivated".into(),
+            ));
+        }
+        let stale = token
+            .last_used_at
+            .is_none_or(|t| t.checked_add(TOUCH_EVERY).is_ok_and(|t| t <= now));
+        if stale {
+            let mut tx = self.store.write().await?;
+            tx.touch_token(token.id, now).await?;
+            tx.commit().await?;
+        }
+        Ok(Authenticated::new(person, Some(token.id)))
+    }
+
+    /// Changes one's own password, checking the current one. Ends every other session.
+    pub async fn change_password(
+        &self,
+        who: &Authenticated,
+        current: &str,
+        new: &str,
+    ) -> Result<()> {
+        validate::password(new)?;
+        let (_, hash) = self
+            .store
+            .read()
+            .await?
+            .person_with_password(&who.person.email)
+            .await
+            .not_found_as("person")?;
+        if !verify_password(current.to_string(), hash).await? {
+            return Err(ServiceError::forbidden("the current password is wrong"));
+        }
+        let hash = hash_password(new.to_string()).await?;
+        let mut tx = self.store.write().await?;
+        tx.set_password(who.person.id, &hash, false, self.now())
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a person's password as an administrator (or from the command line).
+    pub async fn set_password(&self, actor: &Actor, person: PersonId, new: &str) -> Result<()> {
+        check(actor, Action::ManagePeople).map_err(|d| ServiceError::denied(d, "person"))?;
+        validate::password(new)?;
+        let hash = hash_password(new.to_string()).await?;
+        let mut tx = self.store.write().await?;
+        tx.set_password(person, &hash, false, self.now())
+            .await
+            .not_found_as("person")?;
+        tx.delete_sessions_of(person).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates an API token for `person`; the secret is returned once and stored only hashed.
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        label: &str,
+        expires_in_days: Option<u32>,
+    ) -> Result<TokenCreated> {
+        check(actor, Action::ManageTokensOf(person))
+            .map_err(|d| ServiceError::denied(d, "person"))?;
+        let label = validate::label(label)?;
+        let now = self.now();
+        let expires_at = match expires_in_days {
+            Some(d) if d == 0 || d > MAX_TOKEN_DAYS => {
+                return Err(ServiceError::invalid(
+                    "expires_in_days",
+                    format!("must be between 1 and {MAX_TOKEN_DAYS}"),
+                ))
+            }
+            Some(d) => Some(
+                now.checked_add(SignedDuration::from_hours(24 * i64::from(d)))
+                    .map_err(|e| ServiceError::invalid("expires_in_days", e.to_string()))?,
+            ),
+            None => None,
+        };
+        let secret = new_api_token()?;
+        let mut tx = self.store.write().await?;
+        let owner = tx.get_person(person).await.not_found_as("person")?;
+        if !owner.active {
+            return Err(ServiceError::Conflict(format!(
+                "{} is deactivated",
+                owner.email
+            )));
+        }
+        let token = tx
+            .insert_token(
+                person,
+                &label,
+                &token_hash(&secret),
+                &secret[4..12],
+                expires_at,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(TokenCreated { token, secret })
+    }
+
+    /// A person's API tokens (never their secrets).
+    pub async fn list_tokens(&self, actor: &Actor, person: PersonId) -> Result<Vec<TokenRecord>> {
+        check(actor, Action::ManageTokensOf(person))
+            .map_err(|d| ServiceError::denied(d, "person"))?;
+        Ok(self.store.read().await?.list_tokens(person).await?)
+    }
+
+    /// Revokes a token. Someone else's token that the actor may not manage is "not found".
+    pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<TokenRecord> {
+        let mut tx = self.store.write().await?;
+        let token = tx.get_token(id).await.not_found_as("token")?;
+        check(actor, Action::ManageTokensOf(token.person_id))
+            .map_err(|_| ServiceError::NotFound("token"))?;
+        tx.revoke_token(id, self.now()).await?;
+        let token = tx.get_token(id).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// On a database without any administrator, creates one with a one-time secret that must be
+    /// replaced at first sign-in. Returns the person and the secret, or `None` if an admin exists.
+    pub async fn bootstrap_admin(&self, email: &str) -> Result<Option<(Person, String)>> {
+        let email = validate::email(email)?;
+        if self
+            .store
+            .read()
+            .await?
+            .count_people_with_role(Role::Admin, false)
+            .await?
+            > 0
+        {
+            return Ok(None);
+        }
+        let secret = new_typable_secret()?;
+        let hash = hash_password(secret.clone()).await?;
+        let mut tx = self.store.write().await?;
+        // Checked again inside the transaction, in case another process got there first.
+        if tx.count_people_with_role(Role::Admin, false).await? > 0 {
+            return Ok(None);
+        }
+        let person = tx
+            .insert_person(
+                &NewPerson {
+                    email,
+                    name: "Administrator".into(),
+                    role: Role::Admin,
+                    organisation_id: None,
+                    org_access: false,
+                    password_hash: Some(hash),
+                    must_change_password: true,
+                },
+                self.now(),
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Conflict(
+                    "the initial administrator's e-mail address is taken by someone who is not an administrator".into(),
+                ),
+                e => e.into(),
+            })?;
+        tx.commit().await?;
+        Ok(Some((person, secret)))
+    }
+}

@@ -1,0 +1,53 @@
+//! Steward's use cases. Each public method of [`Service`] is one thing a person (or the system) can
+//! do: it asks the domain's access policy on behalf of an [`Actor`](steward_domain::Actor), applies
+//! the domain's rules with `now` from the injected [`Clock`], and stores the result in one
+//! transaction. HTTP handlers and the command line call these and nothing below them.
+
+mod auth;
+mod clock;
+mod directory;
+mod error;
+mod limiter;
+mod secrets;
+mod tickets;
+
+pub use auth::{Authenticated, SignIn, TokenCreated, SESSION_LIFETIME};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, TeamPatch};
+pub use error::ServiceError;
+pub use tickets::{CreateTicket, MessageInput, TicketUpdate};
+
+use std::sync::Arc;
+
+use steward_store::Store;
+
+/// Results of use cases.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// The use cases, over one store and one clock. Cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    limiter: Arc<limiter::SignInLimiter>,
+}
+
+impl Service {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        Service {
+            store,
+            clock,
+            limiter: Arc::new(limiter::SignInLimiter::default()),
+        }
+    }
+
+    /// The store, for health checks and metrics.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The current instant, from the injected clock.
+    pub fn now(&self) -> steward_domain::Timestamp {
+        self.clock.now()
+    }
+}

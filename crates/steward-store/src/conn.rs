@@ -1,0 +1,173 @@
+//! [`Conn`]: a database connection, or a transaction, on either backend. Every query method of the
+//! store is defined once on it.
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Database, FromRow, Postgres, Sqlite, Transaction};
+
+use crate::open::Backend;
+use crate::query::{Arg, Query};
+use crate::Result;
+
+/// A row type that decodes from both backends (derive `sqlx::FromRow`, or use a tuple).
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+enum Hold<DB: Database> {
+    Conn(PoolConnection<DB>),
+    Tx(Transaction<'static, DB>),
+}
+
+impl<DB: Database> Hold<DB> {
+    fn conn(&mut self) -> &mut DB::Connection {
+        match self {
+            Hold::Conn(c) => c,
+            Hold::Tx(t) => t,
+        }
+    }
+
+    async fn commit(self) -> Result<()> {
+        if let Hold::Tx(t) = self {
+            t.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+enum Inner {
+    Sqlite(Hold<Sqlite>),
+    Postgres(Hold<Postgres>),
+}
+
+/// A connection for reads ([`crate::Store::read`]) or a transaction for writes
+/// ([`crate::Store::write`]). A transaction that is dropped without [`Conn::commit`] rolls back.
+pub struct Conn {
+    inner: Inner,
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                Arg::Int(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+impl Conn {
+    pub(crate) fn sqlite_conn(c: PoolConnection<Sqlite>) -> Self {
+        Conn {
+            inner: Inner::Sqlite(Hold::Conn(c)),
+        }
+    }
+    pub(crate) fn sqlite_tx(t: Transaction<'static, Sqlite>) -> Self {
+        Conn {
+            inner: Inner::Sqlite(Hold::Tx(t)),
+        }
+    }
+    pub(crate) fn pg_conn(c: PoolConnection<Postgres>) -> Self {
+        Conn {
+            inner: Inner::Postgres(Hold::Conn(c)),
+        }
+    }
+    pub(crate) fn pg_tx(t: Transaction<'static, Postgres>) -> Self {
+        Conn {
+            inner: Inner::Postgres(Hold::Tx(t)),
+        }
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Makes a transaction's writes permanent (a no-op for a plain connection).
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            Inner::Sqlite(h) => h.commit().await,
+            Inner::Postgres(h) => h.commit().await,
+        }
+    }
+
+    pub(crate) async fn fetch_all<T: Record>(&mut self, q: Query) -> Result<Vec<T>> {
+        let Query { sql, args } = q;
+        Ok(match &mut self.inner {
+            Inner::Sqlite(h) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(&sql), args)
+                    .fetch_all(h.conn())
+                    .await?
+            }
+            Inner::Postgres(h) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(&sql), args)
+                    .fetch_all(h.conn())
+                    .await?
+            }
+        })
+    }
+
+    pub(crate) async fn fetch_optional<T: Record>(&mut self, q: Query) -> Result<Option<T>> {
+        let Query { sql, args } = q;
+        Ok(match &mut self.inner {
+            Inner::Sqlite(h) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(&sql), args)
+                    .fetch_optional(h.conn())
+                    .await?
+            }
+            Inner::Postgres(h) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(&sql), args)
+                    .fetch_optional(h.conn())
+                    .await?
+            }
+        })
+    }
+
+    /// One row, or [`crate::StoreError::NotFound`].
+    pub(crate) async fn fetch_one<T: Record>(&mut self, q: Query) -> Result<T> {
+        self.fetch_optional(q)
+            .await?
+            .ok_or(crate::StoreError::NotFound)
+    }
+
+    /// Runs a statement; returns the number of rows it touched.
+    pub(crate) async fn execute(&mut self, q: Query) -> Result<u64> {
+        let Query { sql, args } = q;
+        Ok(match &mut self.inner {
+            Inner::Sqlite(h) => bind_all!(sqlx::query::<Sqlite>(&sql), args)
+                .execute(h.conn())
+                .await?
+                .rows_affected(),
+            Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
+                .execute(h.conn())
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// Runs several statements without arguments (migrations).
+    pub(crate) async fn execute_script(&mut self, sql: &str) -> Result<()> {
+        match &mut self.inner {
+            Inner::Sqlite(h) => {
+                sqlx::raw_sql(sql).execute(h.conn()).await?;
+            }
+            Inner::Postgres(h) => {
+                sqlx::raw_sql(sql).execute(h.conn()).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,25 @@
+//! Steward's storage. One interface — [`Store`] hands out [`Conn`]s, whose query methods are the
+//! same whichever database is behind them — and two backends: embedded SQLite and PostgreSQL.
+//!
+//! SQL is written once in the portable subset both accept (`$1` parameters, `RETURNING`, row-value
+//! comparisons); only what differs (allocating ticket numbers, migrations) is written per backend.
+//! Instants are stored as microseconds since the Unix epoch in 64-bit integers on both.
+
+mod conn;
+mod error;
+mod migrate;
+mod open;
+mod query;
+mod rows;
+
+pub mod auth;
+pub mod directory;
+pub mod tickets;
+
+pub use conn::Conn;
+pub use error::StoreError;
+pub use migrate::{MigrationReport, MIGRATIONS_KNOWN};
+pub use open::{Backend, PoolStats, Store, StoreOptions};
+
+/// Results of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

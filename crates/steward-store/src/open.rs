@@ -1,0 +1,222 @@
+//! Opening a database from its URL, and the pools behind [`Store`].
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::{Conn, Result, StoreError};
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// How to size and tune the pools.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Connections in the PostgreSQL pool, or SQLite readers (SQLite always has one writer).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL only: the schema to use (tests use one schema each). `None` uses the default.
+    pub pg_schema: Option<String>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+        StoreOptions {
+            // Enough to keep every core busy while some connections wait on I/O.
+            max_connections: (cores * 2 + 2).max(4),
+            acquire_timeout: Duration::from_secs(10),
+            pg_schema: None,
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Pools {
+    /// SQLite allows one writer at a time; a single-connection write pool queues writers in the
+    /// process instead of failing with "database is locked".
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// Use of one connection pool, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub name: &'static str,
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// The database: hands out connections for reads and transactions for writes. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+impl Store {
+    /// The URL of the embedded database inside a data directory.
+    pub fn sqlite_url_for_dir(dir: &std::path::Path) -> String {
+        format!("sqlite:{}", dir.join("steward.db").display())
+    }
+
+    /// Opens the database at `url`: `sqlite:PATH` (created if missing) or `postgres://…`. Any other
+    /// URL is refused rather than guessed at. Does not migrate; call [`Store::migrate`].
+    pub async fn open(url: &str, opts: &StoreOptions) -> Result<Store> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Self::open_sqlite(path, opts).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url, opts).await
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(StoreError::BadUrl(format!(
+                "unrecognised database URL (scheme {scheme:?}): use sqlite:PATH or postgres://USER@HOST/DB"
+            )))
+        }
+    }
+
+    async fn open_sqlite(path: &str, opts: &StoreOptions) -> Result<Store> {
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() || path.contains(":memory:") {
+            return Err(StoreError::BadUrl(
+                "an in-memory SQLite database would lose everything on exit: give a file path (sqlite:PATH)".into(),
+            ));
+        }
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                return Err(StoreError::BadUrl(format!(
+                    "the directory {} does not exist",
+                    parent.display()
+                )));
+            }
+        }
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32000");
+        // The writer connects first, so the file exists and WAL mode is set before readers arrive.
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(opts.acquire_timeout.max(Duration::from_secs(30)))
+            .connect_with(base.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Store {
+            pools: Pools::Sqlite { read, write },
+        })
+    }
+
+    async fn open_postgres(url: &str, opts: &StoreOptions) -> Result<Store> {
+        let mut o = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(format!("invalid PostgreSQL URL: {e}")))?;
+        o = o.application_name("steward");
+        if let Some(schema) = &opts.pg_schema {
+            o = o.options([("search_path", schema.as_str())]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_with(o)
+            .await?;
+        Ok(Store {
+            pools: Pools::Postgres(pool),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A connection for reading (no transaction).
+    pub async fn read(&self) -> Result<Conn> {
+        Ok(match &self.pools {
+            Pools::Sqlite { read, .. } => Conn::sqlite_conn(read.acquire().await?),
+            Pools::Postgres(p) => Conn::pg_conn(p.acquire().await?),
+        })
+    }
+
+    /// A transaction for writing; commit it with [`Conn::commit`], or drop it to roll back.
+    pub async fn write(&self) -> Result<Conn> {
+        Ok(match &self.pools {
+            // IMMEDIATE takes the write lock up front, so a transaction that reads before it writes
+            // cannot fail half-way because another process wrote in between.
+            Pools::Sqlite { write, .. } => {
+                Conn::sqlite_tx(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Pools::Postgres(p) => Conn::pg_tx(p.begin().await?),
+        })
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        let mut c = self.read().await?;
+        let _: (i64,) = c.fetch_one(crate::query::q("SELECT 1")).await?;
+        Ok(())
+    }
+
+    /// Use of each pool.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        fn stats<DB: sqlx::Database>(name: &'static str, p: &sqlx::Pool<DB>) -> PoolStats {
+            PoolStats {
+                name,
+                size: p.size(),
+                idle: p.num_idle() as u32,
+                max: p.options().get_max_connections(),
+            }
+        }
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                vec![stats("sqlite_read", read), stats("sqlite_write", write)]
+            }
+            Pools::Postgres(p) => vec![stats("postgres", p)],
+        }
+    }
+
+    /// Closes every connection, waiting for those in use to come back.
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Rows as the database returns them, and their conversion into domain values. A value the domain
+//! does not accept (an unknown status, say) is reported as [`StoreError::Corrupt`], never guessed.
+
+use steward_domain::{
+    Category, CategoryId, Change, Channel, EventAction, Field, HistoryEntry, Impact, Message,
+    MessageId, MessageKind, Named, OrgId, Organisation, Person, PersonId, Priority, Role, Status,
+    Team, TeamId, Ticket, TicketId, TicketType, Timestamp, Urgency,
+};
+
+use crate::{Result, StoreError};
+
+/// An instant as stored: microseconds since the Unix epoch.
+pub(crate) fn ts(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub(crate) fn from_ts(us: i64) -> Result<Timestamp> {
+    Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("instant {us}: {e}")))
+}
+
+fn from_opt_ts(us: Option<i64>) -> Result<Option<Timestamp>> {
+    us.map(from_ts).transpose()
+}
+
+fn name<T: Named>(s: &str) -> Result<T> {
+    T::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn rank<T>(r: i64, f: fn(i64) -> Option<T>, what: &str) -> Result<T> {
+    f(r).ok_or_else(|| StoreError::Corrupt(format!("{what} rank {r}")))
+}
+
+pub(crate) const ORG_COLS: &str = "id, name, slug, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrgRow {
+    id: i64,
+    name: String,
+    slug: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl OrgRow {
+    pub(crate) fn into_org(self, domains: Vec<String>) -> Result<Organisation> {
+        Ok(Organisation {
+            id: OrgId(self.id),
+            name: self.name,
+            slug: self.slug,
+            domains,
+            created_at: from_ts(self.created_at)?,
+            updated_at: from_ts(self.updated_at)?,
+        })
+    }
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+pub(crate) const PERSON_COLS: &str = "id, email, name, role, organisation_id, org_access, active, \
+     password_hash IS NOT NULL AS has_password, must_change_password, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PersonRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    organisation_id: Option<i64>,
+    org_access: bool,
+    active: bool,
+    has_password: bool,
+    must_change_password: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<PersonRow> for Person {
+    type Error = StoreError;
+    fn try_from(r: PersonRow) -> Result<Person> {
+        Ok(Person {
+            id: PersonId(r.id),
+            email: r.email,
+            name: r.name,
+            role: name::<Role>(&r.role)?,
+            organisation_id: r.organisation_id.map(OrgId),
+            org_access: r.org_access,
+            active: r.active,
+            has_password: r.has_password,
+            must_change_password: r.must_change_password,
+            created_at: from_ts(r.created_at)?,
+            updated_at: from_ts(r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) const TEAM_COLS: &str = "id, name, description, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TeamRow {
+    id: i64,
+    name: String,
+    description: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<TeamRow> for Team {
+    type Error = StoreError;
+    fn try_from(r: TeamRow) -> Result<Team> {
+        Ok(Team {
+            id: TeamId(r.id),
+            name: r.name,
+            description: r.description,
+            created_at: from_ts(r.created_at)?,
+            updated_at: from_ts(r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) const CATEGORY_COLS: &str = "id, name, parent_id, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CategoryRow {
+    id: i64,
+    name: String,
+    parent_id: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<CategoryRow> for Category {
+    type Error = StoreError;
+    fn try_from(r: CategoryRow) -> Result<Category> {
+        Ok(Category {
+            id: CategoryId(r.id),
+            name: r.name,
+            parent_id: r.parent_id.map(CategoryId),
+            created_at: from_ts(r.created_at)?,
+        })
+    }
+}
+
+pub(crate) const TICKET_COLS: &str = "id, number, ticket_type, subject, status, impact, urgency, \
+     priority, category_id, requester_id, organisation_id, team_id, assignee_id, channel, \
+     created_at, updated_at, first_responded_at, resolved_at, closed_at, reopen_count";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TicketRow {
+    pub(crate) id: i64,
+    number: i64,
+    ticket_type: String,
+    subject: String,
+    status: String,
+    impact: i64,
+    urgency: i64,
+    priority: i64,
+    category_id: Option<i64>,
+    requester_id: i64,
+    organisation_id: Option<i64>,
+    team_id: Option<i64>,
+    assignee_id: Option<i64>,
+    channel: String,
+    created_at: i64,
+    updated_at: i64,
+    first_responded_at: Option<i64>,
+    resolved_at: Option<i64>,
+    closed_at: Option<i64>,
+    reopen_count: i64,
+}
+
+impl TicketRow {
+    pub(crate) fn into_ticket(self, tags: Vec<String>) -> Result<Ticket> {
+        Ok(Ticket {
+            id: TicketId(self.id),
+            number: self.number,
+            ticket_type: name::<TicketType>(&self.ticket_type)?,
+            subject: self.subject,
+            status: name::<Status>(&self.status)?,
+            impact: rank(self.impact, Impact::from_rank, "impact")?,
+            urgency: rank(self.urgency, Urgency::from_rank, "urgency")?,
+            priority: rank(self.priority, Priority::from_rank, "priority")?,
+            category_id: self.category_id.map(CategoryId),
+            requester_id: PersonId(self.requester_id),
+            organisation_id: self.organisation_id.map(OrgId),
+            team_id: self.team_id.map(TeamId),
+            assignee_id: self.assignee_id.map(PersonId),
+            channel: name::<Channel>(&self.channel)?,
+            tags,
+            created_at: from_ts(self.created_at)?,
+            updated_at: from_ts(self.updated_at)?,
+            first_responded_at: from_opt_ts(self.first_responded_at)?,
+            resolved_at: from_opt_ts(self.resolved_at)?,
+            closed_at: from_opt_ts(self.closed_at)?,
+            reopen_count: self.reopen_count,
+        })
+    }
+}
+
+pub(crate) const MESSAGE_COLS: &str = "id, ticket_id, author_id, kind, body, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    id: i64,
+    ticket_id: i64,
+    author_id: Option<i64>,
+    kind: String,
+    body: String,
+    created_at: i64,
+}
+
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
+    fn try_from(r: MessageRow) -> Result<Message> {
+        Ok(Message {
+            id: MessageId(r.id),
+            ticket_id: TicketId(r.ticket_id),
+            author_id: r.author_id.map(PersonId),
+            kind: name::<MessageKind>(&r.kind)?,
+            body: r.body,
+            created_at: from_ts(r.created_at)?,
+        })
+    }
+}
+
+pub(crate) const EVENT_COLS: &str =
+    "id, ticket_id, actor_id, at, action, field, old_value, new_value";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    id: i64,
+    ticket_id: i64,
+    actor_id: Option<i64>,
+    at: i64,
+    action: String,
+    field: Option<String>,
+    old_value: Option<String>,
+    new_value: Option<String>,
+}
+
+impl TryFrom<EventRow> for HistoryEntry {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<HistoryEntry> {
+        let change = match r.field {
+            Some(f) => Some(Change {
+                field: name::<Field>(&f)?,
+                old: r.old_value,
+                new: r.new_value,
+            }),
+            None => None,
+        };
+        Ok(HistoryEntry {
+            id: r.id,
+            ticket_id: TicketId(r.ticket_id),
+            actor_id: r.actor_id.map(PersonId),
+            at: from_ts(r.at)?,
+            action: name::<EventAction>(&r.action)?,
+            change,
+        })
+    }
+}
