@@ -46,8 +46,10 @@ impl Service {
         &self.store
     }
 
-    /// The current instant, from the injected clock.
+    /// The current instant, from the injected clock, to the microsecond (what the store keeps, so
+    /// that a value returned before and after a round trip through the database is the same).
     pub fn now(&self) -> steward_domain::Timestamp {
-        self.clock.now()
+        let t = self.clock.now();
+        steward_domain::Timestamp::from_microsecond(t.as_microsecond()).unwrap_or(t)
     }
 }

@@ -1,0 +1,130 @@
+//! Every route of Steward, in one place.
+
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::{categories, organisations, people, session, teams, tickets, tokens};
+use crate::error::ApiError;
+use crate::{metrics, ops, AppState};
+
+/// Largest request body accepted (a message body is at most 256 KiB; JSON escaping can double it).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Steward API",
+        description = "The REST API of Steward, an IT service management system. Authenticate with \
+            `Authorization: Bearer <token>` (create tokens with `steward token create` or `POST /tokens`). \
+            Errors are JSON: `{\"error\": {\"code\", \"message\", \"field\"?}}`."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "tickets", description = "Tickets, their conversation and history"),
+        (name = "organisations", description = "Client companies and departments"),
+        (name = "people", description = "Requesters and staff"),
+        (name = "teams", description = "Teams (queues) and their members"),
+        (name = "categories", description = "Ticket categories"),
+        (name = "tokens", description = "API tokens"),
+        (name = "session", description = "Signing in and out; who you are"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tickets::list, tickets::create))
+        .routes(routes!(tickets::get, tickets::update))
+        .routes(routes!(tickets::get_by_number))
+        .routes(routes!(tickets::messages, tickets::add_message))
+        .routes(routes!(tickets::history))
+        .routes(routes!(organisations::list, organisations::create))
+        .routes(routes!(organisations::get, organisations::update))
+        .routes(routes!(people::list, people::create))
+        .routes(routes!(people::get, people::update))
+        .routes(routes!(teams::list, teams::create))
+        .routes(routes!(teams::get, teams::update))
+        .routes(routes!(teams::put_member, teams::delete_member))
+        .routes(routes!(categories::list, categories::create))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+        .routes(routes!(session::me))
+        .routes(routes!(session::change_password))
+}
+
+/// The OpenAPI document of the API, generated from the handlers themselves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api_routes())
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept that method",
+    )
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api, _) = OpenApiRouter::<AppState>::new()
+        .nest("/api/v1", api_routes())
+        .split_for_parts();
+    let doc = openapi();
+    let doc_json = serde_json::to_string(&doc).unwrap_or_else(|_| "{}".into());
+    let api = api
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    doc_json,
+                )
+            }),
+        )
+        .route("/api/v1/{*rest}", axum::routing::any(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed);
+
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .merge(api)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

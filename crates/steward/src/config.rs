@@ -1,0 +1,281 @@
+//! Configuration: built-in defaults, then `steward.toml`, then `STEWARD_*` environment variables,
+//! then command-line flags (each overrides the one before). Zero configuration gives a working
+//! installation on embedded SQLite in `./steward-data`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The commented example printed by `steward config example`.
+pub const EXAMPLE: &str = r#"# steward.toml — Steward's configuration.
+#
+# Every setting is optional; the values shown are the defaults. Each can also be set with an
+# environment variable (STEWARD_ and the name in capitals, e.g. STEWARD_LISTEN) or a command-line
+# flag (--listen), which win over this file. Steward reads ./steward.toml, or the file named by
+# --config / STEWARD_CONFIG.
+
+# Address and port to serve HTTP on.
+listen = "127.0.0.1:8080"
+
+# Where Steward keeps its files: the embedded SQLite database (steward.db) and, later, attachments.
+data_dir = "./steward-data"
+
+# The database. Unset: embedded SQLite in data_dir. Or a PostgreSQL URL, for larger installations
+# and for several Steward nodes sharing one database:
+# database_url = "postgres://steward:secret@db.example.com:5432/steward"
+# Or read the URL from a file (for secrets managers), also as STEWARD_DATABASE_URL_FILE:
+# database_url_file = "/run/secrets/steward-database-url"
+
+# Database connections per process (PostgreSQL), or SQLite reader connections. Default: 2 × cores + 2.
+# db_max_connections = 6
+
+# The address people use to reach Steward. When it starts with https://, cookies are marked Secure.
+# public_url = "https://desk.example.com"
+
+# Behind a reverse proxy: take the client's address from X-Forwarded-For. Only enable this when
+# the proxy sets that header, or clients can pretend to be anyone.
+trust_proxy = false
+
+# The e-mail address of the administrator created on first start (with a one-time secret that is
+# printed once and must be replaced at first sign-in).
+admin_email = "admin@localhost"
+
+# Logs go to standard error: "plain" for people, "json" for log collectors.
+log_format = "plain"
+
+# Log level: error, warn, info, debug or trace; or a filter such as "info,steward_store=debug".
+log_level = "info"
+"#;
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Plain,
+    Json,
+}
+
+/// The settings as written in `steward.toml` (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub database_url_file: Option<PathBuf>,
+    pub db_max_connections: Option<u32>,
+    pub public_url: Option<String>,
+    pub trust_proxy: Option<bool>,
+    pub admin_email: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub log_level: Option<String>,
+}
+
+/// The effective settings.
+#[derive(Clone)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    /// `None`: embedded SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    pub db_max_connections: Option<u32>,
+    pub public_url: Option<String>,
+    pub trust_proxy: bool,
+    pub admin_email: String,
+    pub log_format: LogFormat,
+    pub log_level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./steward-data"),
+            database_url: None,
+            db_max_connections: None,
+            public_url: None,
+            trust_proxy: false,
+            admin_email: "admin@localhost".into(),
+            log_format: LogFormat::Plain,
+            log_level: "info".into(),
+        }
+    }
+}
+
+/// Hides the password in a URL (`postgres://user:***@host/db`).
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.rsplit_once('@') {
+            if let Some((user, _)) = userinfo.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_string()
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("db_max_connections", &self.db_max_connections)
+            .field("public_url", &self.public_url)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("admin_email", &self.admin_email)
+            .field("log_format", &self.log_format)
+            .field("log_level", &self.log_level)
+            .finish()
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("cannot read the database URL from {path}: {source}")]
+    UrlFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Settings given on the command line or in the environment (already merged by clap).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub database_url_file: Option<PathBuf>,
+    pub db_max_connections: Option<u32>,
+    pub public_url: Option<String>,
+    pub trust_proxy: Option<bool>,
+    pub admin_email: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub log_level: Option<String>,
+}
+
+/// Reads the file at `path` (if given, it must exist; if not, `./steward.toml` is used when
+/// present) and applies `overrides` on top.
+pub fn load(path: Option<&Path>, overrides: Overrides) -> Result<Config, ConfigError> {
+    let file = match path {
+        Some(p) => Some(read_file(p)?),
+        None if Path::new("steward.toml").exists() => Some(read_file(Path::new("steward.toml"))?),
+        None => None,
+    }
+    .unwrap_or_default();
+    let d = Config::default();
+    let url_file = overrides.database_url_file.or(file.database_url_file);
+    let database_url = match overrides.database_url.or(file.database_url) {
+        Some(u) => Some(u),
+        None => match url_file {
+            Some(p) => Some(
+                std::fs::read_to_string(&p)
+                    .map_err(|source| ConfigError::UrlFile { path: p, source })?
+                    .trim()
+                    .to_string(),
+            ),
+            None => None,
+        },
+    };
+    Ok(Config {
+        listen: overrides.listen.or(file.listen).unwrap_or(d.listen),
+        data_dir: overrides.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+        database_url: database_url.filter(|u| !u.is_empty()),
+        db_max_connections: overrides.db_max_connections.or(file.db_max_connections),
+        public_url: overrides.public_url.or(file.public_url),
+        trust_proxy: overrides
+            .trust_proxy
+            .or(file.trust_proxy)
+            .unwrap_or(d.trust_proxy),
+        admin_email: overrides
+            .admin_email
+            .or(file.admin_email)
+            .unwrap_or(d.admin_email),
+        log_format: overrides
+            .log_format
+            .or(file.log_format)
+            .unwrap_or(d.log_format),
+        log_level: overrides
+            .log_level
+            .or(file.log_level)
+            .unwrap_or(d.log_level),
+    })
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_parses_and_matches_the_defaults() {
+        let f: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        let d = Config::default();
+        assert_eq!(f.listen.as_deref(), Some(d.listen.as_str()));
+        assert_eq!(f.data_dir.as_deref(), Some(d.data_dir.as_path()));
+        assert_eq!(f.admin_email.as_deref(), Some(d.admin_email.as_str()));
+        assert_eq!(f.log_format, Some(d.log_format));
+        assert!(f.database_url.is_none());
+    }
+
+    #[test]
+    fn overrides_win_over_the_file() {
+        let dir = std::env::temp_dir().join(format!("steward-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("steward.toml");
+        std::fs::write(&p, "listen = \"0.0.0.0:9000\"\nlog_format = \"json\"\n").unwrap();
+        let c = load(
+            Some(&p),
+            Overrides {
+                listen: Some("127.0.0.1:1".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:1");
+        assert_eq!(c.log_format, LogFormat::Json);
+        std::fs::write(&p, "listn = \"typo\"\n").unwrap();
+        let err = load(Some(&p), Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listn"), "{err}");
+        assert!(load(Some(&dir.join("absent.toml")), Overrides::default()).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:p4ss@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        let c = Config {
+            database_url: Some("postgres://u:p4ss@h/db".into()),
+            ..Config::default()
+        };
+        assert!(!format!("{c:?}").contains("p4ss"));
+    }
+}

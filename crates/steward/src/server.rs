@@ -1,0 +1,134 @@
+//! Wiring: opening the store from the configuration, and running the HTTP server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use steward_service::{Clock, Service};
+use steward_store::{Store, StoreOptions};
+use steward_web::{AppState, WebConfig};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{redact_url, Config};
+
+/// Opens (creating the data directory and the SQLite file if needed) and migrates the database.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let mut opts = StoreOptions::default();
+    if let Some(n) = config.db_max_connections {
+        opts.max_connections = n.max(1);
+    }
+    let url = match &config.database_url {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    config.data_dir.display()
+                )
+            })?;
+            Store::sqlite_url_for_dir(&config.data_dir)
+        }
+    };
+    let store = Store::open(&url, &opts)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&url)))?;
+    let report = store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    if report.from != report.to {
+        tracing::info!(
+            from = report.from,
+            to = report.to,
+            "database schema migrated"
+        );
+    }
+    Ok(store)
+}
+
+/// The web settings that follow from the configuration.
+pub fn web_config(config: &Config) -> WebConfig {
+    WebConfig {
+        secure_cookies: config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://")),
+        trust_proxy: config.trust_proxy,
+    }
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts serving on `listener`.
+pub fn start(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    web: WebConfig,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let addr = listener.local_addr()?;
+    let service = Service::new(store, clock);
+    let state = AppState::new(service, web).context("cannot set up metrics")?;
+    let router = steward_web::app(state);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(steward_web::serve(listener, router, async move {
+        let _ = rx.await;
+    }));
+    Ok(Server {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+impl Server {
+    /// Stops accepting connections and waits for requests in flight.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.context("server task")??;
+        Ok(())
+    }
+
+    /// Waits until the server ends by itself (it only does on an error).
+    pub async fn wait(&mut self) -> anyhow::Result<()> {
+        (&mut self.task).await.context("server task")??;
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
