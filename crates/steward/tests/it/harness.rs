@@ -1,0 +1,237 @@
+//! `TestApp`: the real router on a free port, a fresh database, a clock the test controls.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use steward::server::{self, Server};
+use steward_domain::{Actor, Role, Timestamp};
+use steward_service::{ManualClock, NewPersonInput, Service};
+use steward_store::{Store, StoreOptions};
+use steward_web::WebConfig;
+
+/// The variable that points the PostgreSQL half of the suite at a server.
+pub const PG_VAR: &str = "STEWARD_TEST_POSTGRES_URL";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Defines a test per backend for an `async fn(TestApp)`.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::harness::TestApp::start($crate::harness::Db::Sqlite)
+                    .await
+                    .unwrap();
+                super::$name(&app).await;
+                app.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(app) =
+                    $crate::harness::TestApp::start($crate::harness::Db::Postgres).await
+                else {
+                    return;
+                };
+                super::$name(&app).await;
+                app.stop().await;
+            }
+        }
+    };
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    format!(
+        "steward_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A running Steward for one test.
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub service: Service,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    server: Server,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(std::path::PathBuf),
+    Schema { url: String, schema: String },
+}
+
+/// The instant every test starts at: a Monday morning.
+pub fn start_instant() -> Timestamp {
+    "2026-03-02T09:00:00Z".parse().unwrap()
+}
+
+impl TestApp {
+    /// Starts Steward on a fresh database. `None` (after saying so) when PostgreSQL is asked for
+    /// but not configured.
+    pub async fn start(db: Db) -> Option<TestApp> {
+        let name = unique_name();
+        let (store, cleanup) = match db {
+            Db::Sqlite => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).unwrap();
+                let store = Store::open(&Store::sqlite_url_for_dir(&dir), &StoreOptions::default())
+                    .await
+                    .unwrap();
+                (store, Cleanup::Dir(dir))
+            }
+            Db::Postgres => {
+                let Ok(url) = std::env::var(PG_VAR) else {
+                    // Written to the real stderr, past the test harness's capture, so it is seen.
+                    use std::io::Write;
+                    let test = std::thread::current()
+                        .name()
+                        .unwrap_or("a test")
+                        .to_string();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "SKIPPED on PostgreSQL: {test} (set {PG_VAR}, e.g. postgres://postgres@127.0.0.1:5432/test)"
+                    );
+                    return None;
+                };
+                pg_execute(&url, &format!("CREATE SCHEMA {name}")).await;
+                let opts = StoreOptions {
+                    pg_schema: Some(name.clone()),
+                    max_connections: 4,
+                    ..StoreOptions::default()
+                };
+                let store = Store::open(&url, &opts).await.unwrap();
+                (store, Cleanup::Schema { url, schema: name })
+            }
+        };
+        store.migrate().await.unwrap();
+        let clock = Arc::new(ManualClock::new(start_instant()));
+        let service = Service::new(store.clone(), clock.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server =
+            server::start(store.clone(), clock.clone(), WebConfig::default(), listener).unwrap();
+        let base = format!("http://{}", server.addr);
+        Some(TestApp {
+            base,
+            store,
+            service,
+            clock,
+            http: reqwest::Client::new(),
+            server,
+            cleanup,
+        })
+    }
+
+    /// Stops the server and removes the database.
+    pub async fn stop(self) {
+        self.server.stop().await.unwrap();
+        self.store.close().await;
+        match self.cleanup {
+            Cleanup::Dir(d) => {
+                let _ = std::fs::remove_dir_all(d);
+            }
+            Cleanup::Schema { url, schema } => {
+                pg_execute(&url, &format!("DROP SCHEMA {schema} CASCADE")).await;
+            }
+        }
+    }
+
+    /// Creates a person directly (as the system) and returns an API token for them.
+    pub async fn person(
+        &self,
+        email: &str,
+        role: Role,
+        org: Option<i64>,
+        org_access: bool,
+    ) -> (i64, String) {
+        let p = self
+            .service
+            .create_person(
+                &Actor::system(),
+                NewPersonInput {
+                    email: email.into(),
+                    name: email.split('@').next().unwrap_or(email).into(),
+                    role,
+                    organisation_id: org.map(steward_domain::OrgId),
+                    org_access,
+                    password: None,
+                },
+            )
+            .await
+            .unwrap();
+        let t = self
+            .service
+            .create_token(&Actor::system(), p.id, "test", None)
+            .await
+            .unwrap();
+        (p.id.0, t.secret)
+    }
+
+    /// Sends a request with an optional bearer token and JSON body; returns status and JSON body
+    /// (`Value::Null` when the body is empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| json!({ "raw": text }))
+        };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+}
+
+async fn pg_execute(url: &str, sql: &str) {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+    c.close().await.unwrap();
+}
+
+/// Asserts a status, showing the body when it differs.
+#[track_caller]
+pub fn expect(got: (StatusCode, Value), status: u16) -> Value {
+    assert_eq!(got.0.as_u16(), status, "unexpected status; body: {}", got.1);
+    got.1
+}

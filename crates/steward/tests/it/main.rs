@@ -1,0 +1,17 @@
+//! Steward's integration tests: the real server on a free port, against a real database.
+//!
+//! Every story runs twice: on SQLite (a fresh file) and on PostgreSQL (a fresh schema), when
+//! `STEWARD_TEST_POSTGRES_URL` is set (e.g. `postgres://postgres@127.0.0.1:5432/test`). Without
+//! it, the PostgreSQL half prints that it was skipped.
+//!
+//! All integration tests live in this one binary; add modules here, not new files in `tests/`.
+
+mod harness;
+
+mod auth;
+mod authz;
+mod bad_input;
+mod cli;
+mod migrations;
+mod openapi;
+mod story;
