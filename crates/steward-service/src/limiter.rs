@@ -7,8 +7,20 @@ use std::sync::Mutex;
 use jiff::SignedDuration;
 use steward_domain::Timestamp;
 
-/// Failures allowed per key within [`WINDOW`].
+/// Failures allowed per e-mail address within [`WINDOW`].
 pub(crate) const MAX_FAILURES: u32 = 10;
+/// Failures allowed per client address within [`WINDOW`]: higher, because a whole office may sit
+/// behind one address.
+pub(crate) const MAX_FAILURES_PER_IP: u32 = 50;
+
+/// The limit for a key (`email:…` or `ip:…`).
+fn limit_of(key: &str) -> u32 {
+    if key.starts_with("ip:") {
+        MAX_FAILURES_PER_IP
+    } else {
+        MAX_FAILURES
+    }
+}
 /// How long failures are remembered.
 pub(crate) const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 /// Keys kept at most; the oldest windows are dropped first when full.
@@ -26,7 +38,7 @@ impl SignInLimiter {
         for k in keys {
             if let Some((n, start)) = map.get(k) {
                 let ends = start.checked_add(WINDOW).unwrap_or(*start);
-                if *n >= MAX_FAILURES && ends > now {
+                if *n >= limit_of(k) && ends > now {
                     let wait = now.duration_until(ends).as_secs().max(1);
                     return Err(wait as u64);
                 }
@@ -65,12 +77,14 @@ mod tests {
     fn locks_after_max_failures_until_the_window_passes() {
         let l = SignInLimiter::default();
         let t0 = Timestamp::from_second(1_800_000_000).unwrap();
-        let keys = vec!["email:a@example.com".to_string()];
+        let keys = vec!["email:a@example.com".to_string(), "ip:10.0.0.1".to_string()];
         for _ in 0..MAX_FAILURES {
             assert!(l.check(&keys, t0).is_ok());
             l.failed(&keys, t0);
         }
         assert_eq!(l.check(&keys, t0), Err(15 * 60));
+        // The address alone is not locked out yet: others behind it may still sign in.
+        assert!(l.check(&["ip:10.0.0.1".to_string()], t0).is_ok());
         let later = t0.checked_add(WINDOW).unwrap();
         assert!(l.check(&keys, later).is_ok());
         l.succeeded(&keys);

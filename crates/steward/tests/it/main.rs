@@ -6,6 +6,8 @@
 //!
 //! All integration tests live in this one binary; add modules here, not new files in `tests/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod harness;
 
 mod auth;
