@@ -37,14 +37,17 @@ pub struct Authenticated {
     pub actor: Actor,
     /// The API token used, if any (`None` for a browser session).
     pub token_id: Option<TokenId>,
+    /// The hash of the session used, if any.
+    pub session_hash: Option<String>,
 }
 
 impl Authenticated {
-    fn new(person: Person, token_id: Option<TokenId>) -> Self {
+    fn new(person: Person, token_id: Option<TokenId>, session_hash: Option<String>) -> Self {
         Authenticated {
             actor: person.actor(),
             person,
             token_id,
+            session_hash,
         }
     }
 }
@@ -131,7 +134,7 @@ impl Service {
             tx.touch_session(&hash, now).await?;
             tx.commit().await?;
         }
-        Ok(Authenticated::new(person, None))
+        Ok(Authenticated::new(person, None, Some(hash)))
     }
 
     /// Ends a session.
@@ -183,7 +186,7 @@ impl Service {
             tx.touch_token(token.id, now).await?;
             tx.commit().await?;
         }
-        Ok(Authenticated::new(person, Some(token.id)))
+        Ok(Authenticated::new(person, Some(token.id), None))
     }
 
     /// Changes one's own password, checking the current one. Ends every other session.

@@ -145,6 +145,20 @@ impl Conn {
             .await
     }
 
+    /// Ends every session of a person but one (after they changed their own password).
+    pub async fn delete_sessions_of_except(
+        &mut self,
+        person: PersonId,
+        keep: Option<&str>,
+    ) -> Result<u64> {
+        self.execute(
+            q("DELETE FROM sessions WHERE person_id = $1 AND token_hash <> $2")
+                .bind(person.0)
+                .bind(keep.unwrap_or_default()),
+        )
+        .await
+    }
+
     pub async fn insert_token(
         &mut self,
         person: PersonId,
