@@ -423,6 +423,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
         println!();
     }
+    let shutdown = server::shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -435,7 +436,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     );
     tokio::select! {
         r = running.wait() => r?,
-        _ = server::shutdown_signal() => {
+        _ = shutdown => {
             tracing::info!("shutting down: finishing requests in flight");
             running.stop().await?;
         }
