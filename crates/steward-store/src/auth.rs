@@ -3,7 +3,7 @@
 use steward_domain::{Person, PersonId, Timestamp, TokenId};
 
 use crate::query::q;
-use crate::rows::{from_ts, ts, PersonRow, PERSON_COLS};
+use crate::rows::{from_ts, ts, PrefixedPersonRow, PERSON_COLS_P};
 use crate::{Conn, Result, StoreError};
 
 /// A browser session.
@@ -30,6 +30,22 @@ pub struct TokenRecord {
     pub last_used_at: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionPersonRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    #[sqlx(flatten)]
+    person: PrefixedPersonRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenPersonRow {
+    #[sqlx(flatten)]
+    token: TokenRow,
+    #[sqlx(flatten)]
+    person: PrefixedPersonRow,
 }
 
 #[derive(sqlx::FromRow)]
@@ -108,19 +124,17 @@ impl Conn {
 
     /// The session with this hash and its person.
     pub async fn find_session(&mut self, token_hash: &str) -> Result<(SessionRecord, Person)> {
-        let s: SessionRow = self
+        let r: SessionPersonRow = self
             .fetch_one(
-                q("SELECT token_hash, person_id, created_at, last_seen_at, expires_at, user_agent, ip
-                   FROM sessions WHERE token_hash = $1")
+                q(&format!(
+                    "SELECT s.token_hash, s.person_id, s.created_at, s.last_seen_at, s.expires_at,
+                        s.user_agent, s.ip, {PERSON_COLS_P}
+                     FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1"
+                ))
                 .bind(token_hash),
             )
             .await?;
-        let p: PersonRow = self
-            .fetch_one(
-                q(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1")).bind(s.person_id),
-            )
-            .await?;
-        Ok((s.try_into()?, p.try_into()?))
+        Ok((r.session.try_into()?, r.person.try_into()?))
     }
 
     pub async fn touch_session(&mut self, token_hash: &str, now: Timestamp) -> Result<()> {
@@ -187,20 +201,17 @@ impl Conn {
 
     /// The token with this hash and its person.
     pub async fn find_token(&mut self, token_hash: &str) -> Result<(TokenRecord, Person)> {
-        let t: TokenRow = self
+        let r: TokenPersonRow = self
             .fetch_one(
                 q(&format!(
-                    "SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1"
+                    "SELECT t.id, t.person_id, t.label, t.prefix, t.created_at, t.last_used_at,
+                        t.expires_at, t.revoked_at, {PERSON_COLS_P}
+                     FROM api_tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = $1"
                 ))
                 .bind(token_hash),
             )
             .await?;
-        let p: PersonRow = self
-            .fetch_one(
-                q(&format!("SELECT {PERSON_COLS} FROM people WHERE id = $1")).bind(t.person_id),
-            )
-            .await?;
-        Ok((t.try_into()?, p.try_into()?))
+        Ok((r.token.try_into()?, r.person.try_into()?))
     }
 
     pub async fn get_token(&mut self, id: TokenId) -> Result<TokenRecord> {

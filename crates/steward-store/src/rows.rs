@@ -60,19 +60,62 @@ impl OrgRow {
 pub(crate) const PERSON_COLS: &str = "id, email, name, role, organisation_id, org_access, active, \
      password_hash IS NOT NULL AS has_password, must_change_password, created_at, updated_at";
 
+/// The person columns of table alias `p`, prefixed `p_`, for joins (see [`PrefixedPersonRow`]).
+pub(crate) const PERSON_COLS_P: &str = "p.id AS p_id, p.email AS p_email, p.name AS p_name, \
+     p.role AS p_role, p.organisation_id AS p_organisation_id, p.org_access AS p_org_access, \
+     p.active AS p_active, p.password_hash IS NOT NULL AS p_has_password, \
+     p.must_change_password AS p_must_change_password, p.created_at AS p_created_at, \
+     p.updated_at AS p_updated_at";
+
+/// A person read through a join, with `p_`-prefixed columns.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PrefixedPersonRow {
+    p_id: i64,
+    p_email: String,
+    p_name: String,
+    p_role: String,
+    p_organisation_id: Option<i64>,
+    p_org_access: bool,
+    p_active: bool,
+    p_has_password: bool,
+    p_must_change_password: bool,
+    p_created_at: i64,
+    p_updated_at: i64,
+}
+
+impl TryFrom<PrefixedPersonRow> for Person {
+    type Error = StoreError;
+    fn try_from(r: PrefixedPersonRow) -> Result<Person> {
+        PersonRow {
+            id: r.p_id,
+            email: r.p_email,
+            name: r.p_name,
+            role: r.p_role,
+            organisation_id: r.p_organisation_id,
+            org_access: r.p_org_access,
+            active: r.p_active,
+            has_password: r.p_has_password,
+            must_change_password: r.p_must_change_password,
+            created_at: r.p_created_at,
+            updated_at: r.p_updated_at,
+        }
+        .try_into()
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct PersonRow {
-    id: i64,
-    email: String,
-    name: String,
-    role: String,
-    organisation_id: Option<i64>,
-    org_access: bool,
-    active: bool,
-    has_password: bool,
-    must_change_password: bool,
-    created_at: i64,
-    updated_at: i64,
+    pub(crate) id: i64,
+    pub(crate) email: String,
+    pub(crate) name: String,
+    pub(crate) role: String,
+    pub(crate) organisation_id: Option<i64>,
+    pub(crate) org_access: bool,
+    pub(crate) active: bool,
+    pub(crate) has_password: bool,
+    pub(crate) must_change_password: bool,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
 }
 
 impl TryFrom<PersonRow> for Person {
