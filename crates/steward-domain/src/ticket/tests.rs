@@ -270,3 +270,81 @@ fn names_round_trip() {
         assert_eq!(Priority::from_rank(p.rank()), Some(p));
     }
 }
+
+/// Every sequence of up to five steps (status changes and messages of every kind): the lifecycle
+/// invariants hold after each step, and a refused step changes nothing.
+#[test]
+fn lifecycle_invariants_hold_for_every_short_sequence() {
+    #[derive(Clone, Copy, Debug)]
+    enum Step {
+        To(Status),
+        Msg(MessageKind, bool),
+    }
+    let mut steps: Vec<Step> = Status::ALL.iter().map(|&s| Step::To(s)).collect();
+    for kind in [MessageKind::Public, MessageKind::Internal] {
+        for staff in [true, false] {
+            steps.push(Step::Msg(kind, staff));
+        }
+    }
+    fn run(
+        t: &mut Ticket,
+        path: &mut Vec<Step>,
+        steps: &[Step],
+        depth: usize,
+        reopens: i64,
+    ) -> usize {
+        let mut explored = 1;
+        if depth == 0 {
+            return explored;
+        }
+        for &step in steps {
+            let before = t.clone();
+            let now = at(1000 + path.len() as i64 * 60);
+            let result = match step {
+                Step::To(s) => t
+                    .set_status(s, now)
+                    .map(|c| c.into_iter().collect::<Vec<_>>()),
+                Step::Msg(kind, staff) => t.add_message(kind, staff, None, now),
+            };
+            path.push(step);
+            match result {
+                Err(_) => assert_eq!(*t, before, "a refused step changed the ticket: {path:?}"),
+                Ok(changes) => {
+                    let reopened = before.status == Status::Resolved && t.status == Status::Open;
+                    let reopens = reopens + i64::from(reopened);
+                    assert_eq!(t.reopen_count, reopens, "{path:?}");
+                    assert!(
+                        before.status != Status::Closed || *t == before,
+                        "closed is final: {path:?}"
+                    );
+                    assert_eq!(
+                        t.resolved_at.is_some(),
+                        matches!(t.status, Status::Resolved)
+                            || (t.status == Status::Closed && before.resolved_at.is_some()),
+                        "{path:?}"
+                    );
+                    assert_eq!(
+                        t.closed_at.is_some(),
+                        t.status == Status::Closed,
+                        "{path:?}"
+                    );
+                    assert!(t.updated_at >= before.updated_at, "{path:?}");
+                    assert_eq!(changes.is_empty(), t.status == before.status, "{path:?}");
+                    if t.first_responded_at.is_some() {
+                        assert!(
+                            t.status != Status::New,
+                            "a responded ticket is not new: {path:?}"
+                        );
+                    }
+                    explored += run(t, path, steps, depth - 1, reopens);
+                }
+            }
+            path.pop();
+            *t = before;
+        }
+        explored
+    }
+    let mut t = ticket();
+    let explored = run(&mut t, &mut Vec::new(), &steps, 5, 0);
+    assert!(explored > 10_000, "only {explored} sequences explored");
+}
