@@ -13,8 +13,8 @@ pub enum DomainError {
     /// The ticket cannot move from one status to the other.
     #[error("a ticket cannot go from {} to {}", from.as_str(), to.as_str())]
     InvalidTransition { from: Status, to: Status },
-    /// The ticket is closed; nothing more can be added to it.
-    #[error("ticket is closed; open a new ticket instead")]
+    /// The ticket is closed; it no longer changes and nothing can be added to it.
+    #[error("the ticket is closed; open a new ticket instead")]
     TicketClosed,
 }
 

@@ -388,8 +388,8 @@ fn id_str<T: std::fmt::Display>(v: Option<T>) -> Option<String> {
 }
 
 impl Ticket {
-    /// Applies a patch, returning what changed (empty if nothing did). On error the ticket is
-    /// unchanged.
+    /// Applies a patch, returning what changed (empty if nothing did). A closed ticket refuses
+    /// every change. On error the ticket is unchanged.
     pub fn apply(
         &mut self,
         patch: TicketPatch,
@@ -504,6 +504,10 @@ impl Ticket {
             }
         }
         if !changes.is_empty() {
+            // A closed ticket is a record of what happened: it no longer changes.
+            if self.status == Status::Closed {
+                return Err(DomainError::TicketClosed);
+            }
             next.updated_at = now;
         }
         *self = next;

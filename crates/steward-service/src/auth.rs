@@ -22,12 +22,23 @@ const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(5);
 const MAX_TOKEN_DAYS: u32 = 3650;
 
 /// A sign-in attempt.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignIn {
     pub email: String,
     pub password: String,
     pub user_agent: String,
     pub ip: String,
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn")
+            .field("email", &self.email)
+            .field("password", &"***")
+            .field("user_agent", &self.user_agent)
+            .field("ip", &self.ip)
+            .finish()
+    }
 }
 
 /// Who a request comes from, once their credentials were checked.
@@ -53,10 +64,19 @@ impl Authenticated {
 }
 
 /// A new API token: its record and its secret, shown once.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TokenCreated {
     pub token: TokenRecord,
     pub secret: String,
+}
+
+impl std::fmt::Debug for TokenCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCreated")
+            .field("token", &self.token)
+            .field("secret", &"***")
+            .finish()
+    }
 }
 
 fn bad_credentials() -> ServiceError {
@@ -69,14 +89,20 @@ impl Service {
     pub async fn sign_in(&self, s: SignIn) -> Result<(String, Person)> {
         let now = self.now();
         let email = s.email.trim().to_lowercase();
-        let keys = vec![format!("email:{email}"), format!("ip:{}", s.ip)];
-        if let Err(retry_after_secs) = self.limiter.check(&keys, now) {
+        let email_key = format!("email:{email}");
+        let keys = vec![email_key.clone(), format!("ip:{}", s.ip)];
+        if let Err(retry_after_secs) = self.limiter.attempt(&keys, now) {
             return Err(ServiceError::RateLimited { retry_after_secs });
         }
-        let found = match self.store.read().await?.person_with_password(&email).await {
-            Ok(found) => Some(found),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(e.into()),
+        // A malformed address cannot belong to anyone; it is refused like a wrong password, after
+        // the same work, so that the two cannot be told apart.
+        let found = match validate::email(&email) {
+            Err(_) => None,
+            Ok(email) => match self.store.read().await?.person_with_password(&email).await {
+                Ok(found) => Some(found),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
         };
         let (person, hash) = match found {
             Some((p, h)) => (Some(p), h),
@@ -85,12 +111,9 @@ impl Service {
         let ok = verify_password(s.password, hash).await?;
         let person = match person {
             Some(p) if ok && p.active => p,
-            _ => {
-                self.limiter.failed(&keys, now);
-                return Err(bad_credentials());
-            }
+            _ => return Err(bad_credentials()),
         };
-        self.limiter.succeeded(&keys);
+        self.limiter.succeeded(&email_key);
         let secret = new_session_token()?;
         let mut tx = self.store.write().await?;
         tx.insert_session(&SessionRecord {
@@ -197,6 +220,11 @@ impl Service {
         new: &str,
     ) -> Result<()> {
         validate::password(new)?;
+        let key = format!("password:{}", who.person.id);
+        if let Err(retry_after_secs) = self.limiter.attempt(std::slice::from_ref(&key), self.now())
+        {
+            return Err(ServiceError::RateLimited { retry_after_secs });
+        }
         let (_, hash) = self
             .store
             .read()
@@ -207,6 +235,7 @@ impl Service {
         if !verify_password(current.to_string(), hash).await? {
             return Err(ServiceError::forbidden("the current password is wrong"));
         }
+        self.limiter.succeeded(&key);
         let hash = hash_password(new.to_string()).await?;
         let mut tx = self.store.write().await?;
         tx.set_password(who.person.id, &hash, false, self.now())
@@ -330,13 +359,28 @@ impl Service {
                 },
                 self.now(),
             )
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => ServiceError::Conflict(
+            .await;
+        let person = match person {
+            Ok(p) => p,
+            Err(StoreError::Conflict(_)) => {
+                drop(tx);
+                // Another node may have created the administrator at the same moment.
+                if self
+                    .store
+                    .read()
+                    .await?
+                    .count_people_with_role(Role::Admin, false)
+                    .await?
+                    > 0
+                {
+                    return Ok(None);
+                }
+                return Err(ServiceError::Conflict(
                     "the initial administrator's e-mail address is taken by someone who is not an administrator".into(),
-                ),
-                e => e.into(),
-            })?;
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
         tx.commit().await?;
         Ok(Some((person, secret)))
     }

@@ -2,8 +2,8 @@
 
 use steward_domain::policy::{check, Action};
 use steward_domain::{
-    validate, Actor, Category, CategoryId, OrgId, Organisation, Person, PersonId, Role, Team,
-    TeamId, TeamMember,
+    validate, Actor, Category, CategoryId, Change, EventAction, Field, OrgId, Organisation, Person,
+    PersonId, Role, Team, TeamId, TeamMember,
 };
 use steward_store::directory::{NewPerson, PeopleFilter};
 use steward_store::StoreError;
@@ -59,8 +59,8 @@ fn clean_domains(domains: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// A person to create.
-#[derive(Debug, Clone)]
+/// A person to create. (No `Debug`: it may hold a password.)
+#[derive(Clone)]
 pub struct NewPersonInput {
     pub email: String,
     pub name: String,
@@ -101,6 +101,14 @@ fn description(s: &str) -> Result<String> {
         return Err(ServiceError::invalid(
             "description",
             "must be at most 2000 characters",
+        ));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ServiceError::invalid(
+            "description",
+            "must not contain control characters",
         ));
     }
     Ok(s.to_string())
@@ -273,8 +281,11 @@ impl Service {
         allowed(actor, Action::ListPeople, "person")?;
         filter.limit = filter.limit.clamp(1, MAX_PAGE);
         if let Some(p) = &filter.prefix {
-            if p.chars().count() > 200 {
-                return Err(ServiceError::invalid("q", "must be at most 200 characters"));
+            if p.chars().count() > 200 || p.chars().any(char::is_control) {
+                return Err(ServiceError::invalid(
+                    "q",
+                    "must be at most 200 characters, without control characters",
+                ));
             }
         }
         Ok(self.store.read().await?.list_people(&filter).await?)
@@ -292,6 +303,7 @@ impl Service {
         let mut tx = self.store.write().await?;
         let mut p = tx.get_person(id).await.not_found_as("person")?;
         let was_active_admin = p.role == Role::Admin && p.active;
+        let old_org = p.organisation_id;
         if let Some(e) = patch.email {
             p.email = validate::email(&e)?;
         }
@@ -318,6 +330,9 @@ impl Service {
         if let Some(a) = patch.active {
             p.active = a;
         }
+        if was_active_admin && !(p.role == Role::Admin && p.active) {
+            tx.lock_active_admins().await?;
+        }
         if was_active_admin
             && !(p.role == Role::Admin && p.active)
             && tx.count_people_with_role(Role::Admin, true).await? <= 1
@@ -328,12 +343,34 @@ impl Service {
             ));
         }
         let email = p.email.clone();
+        let now = self.now();
         let p = tx
-            .update_person(&p, self.now())
+            .update_person(&p, now)
             .await
             .map_err(taken("e-mail address", &email))?;
         if !p.active {
             tx.delete_sessions_of(p.id).await?;
+        }
+        if p.organisation_id != old_org {
+            // A ticket's organisation is its requester's: their tickets move with them.
+            for (ticket, from) in tx
+                .move_requester_tickets(p.id, p.organisation_id, now)
+                .await?
+            {
+                let change = Change {
+                    field: Field::Organisation,
+                    old: from.map(|o| o.to_string()),
+                    new: p.organisation_id.map(|o| o.to_string()),
+                };
+                tx.record_history(
+                    ticket,
+                    actor.person_id,
+                    now,
+                    EventAction::Changed,
+                    &[change],
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(p)

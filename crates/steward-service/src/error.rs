@@ -73,11 +73,14 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ServiceError::NotFound("record"),
+            // The constraint's name is for the log, not for the caller.
             StoreError::Conflict(what) => {
-                ServiceError::Conflict(format!("already exists ({what})"))
+                tracing::debug!(constraint = %what, "uniqueness conflict");
+                ServiceError::Conflict("this conflicts with something that already exists".into())
             }
             StoreError::BrokenReference(what) => {
-                ServiceError::Conflict(format!("refers to something that does not exist ({what})"))
+                tracing::debug!(constraint = %what, "broken reference");
+                ServiceError::invalid("reference", "refers to something that does not exist")
             }
             e if e.is_unavailable() => ServiceError::Unavailable(e),
             other => ServiceError::Internal(other.to_string()),

@@ -250,7 +250,7 @@ impl Service {
     ) -> Result<Ticket> {
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let mut t = tx.get_ticket(id).await.not_found_as("ticket")?;
+        let mut t = tx.get_ticket_for_update(id).await.not_found_as("ticket")?;
         allowed(actor, Action::EditTicket(owner(&t)))?;
         if let Some(Some(c)) = u.category_id {
             must_exist(tx.get_category(c).await, "category_id", "category", c.0)?;
@@ -308,7 +308,7 @@ impl Service {
         let body = validate::body(&m.body)?;
         let now = self.now();
         let mut tx = self.store.write().await?;
-        let mut t = tx.get_ticket(id).await.not_found_as("ticket")?;
+        let mut t = tx.get_ticket_for_update(id).await.not_found_as("ticket")?;
         let o = owner(&t);
         match m.kind {
             MessageKind::Public => allowed(actor, Action::ReplyToTicket(o))?,

@@ -310,6 +310,19 @@ impl Conn {
         Ok(n)
     }
 
+    /// Locks the active administrators until the transaction ends, so that two concurrent changes
+    /// cannot both leave "another" administrator in place (PostgreSQL; SQLite writers are exclusive).
+    pub async fn lock_active_admins(&mut self) -> Result<()> {
+        if self.backend() == crate::Backend::Postgres {
+            let _: Vec<(i64,)> = self
+                .fetch_all(q(
+                    "SELECT id FROM people WHERE role = 'admin' AND active = TRUE FOR UPDATE",
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
     // ---- teams ----
 
     pub async fn insert_team(

@@ -175,6 +175,57 @@ impl Conn {
         row.into_ticket(tags)
     }
 
+    /// A ticket, locked until the transaction ends, for read-modify-write. (PostgreSQL takes a row
+    /// lock; SQLite's write transactions are already exclusive.)
+    pub async fn get_ticket_for_update(&mut self, id: TicketId) -> Result<Ticket> {
+        let lock = match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        };
+        let row: TicketRow = self
+            .fetch_one(
+                q(&format!(
+                    "SELECT {TICKET_COLS} FROM tickets WHERE id = $1{lock}"
+                ))
+                .bind(id.0),
+            )
+            .await?;
+        let tags = self.tags_of(row.id).await?;
+        row.into_ticket(tags)
+    }
+
+    /// Moves every ticket of a requester to their new organisation (a ticket's organisation is its
+    /// requester's). Returns the tickets moved, with their old organisation, for history.
+    pub async fn move_requester_tickets(
+        &mut self,
+        requester: PersonId,
+        to: Option<OrgId>,
+        now: Timestamp,
+    ) -> Result<Vec<(TicketId, Option<OrgId>)>> {
+        let moved: Vec<(i64, Option<i64>)> = self
+            .fetch_all(
+                q("SELECT id, organisation_id FROM tickets
+                   WHERE requester_id = $1 AND organisation_id IS DISTINCT FROM $2")
+                .bind(requester.0)
+                .bind(to.map(|o| o.0)),
+            )
+            .await?;
+        if !moved.is_empty() {
+            self.execute(
+                q("UPDATE tickets SET organisation_id = $1, updated_at = $2
+                   WHERE requester_id = $3 AND organisation_id IS DISTINCT FROM $1")
+                .bind(to.map(|o| o.0))
+                .bind(ts(now))
+                .bind(requester.0),
+            )
+            .await?;
+        }
+        Ok(moved
+            .into_iter()
+            .map(|(id, org)| (TicketId(id), org.map(OrgId)))
+            .collect())
+    }
+
     pub async fn get_ticket_by_number(&mut self, number: i64) -> Result<Ticket> {
         let row: TicketRow = self
             .fetch_one(

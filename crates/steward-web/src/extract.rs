@@ -57,6 +57,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be absent (an empty body gives `None`).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() == "0")
+            || (req.headers().get(header::CONTENT_LENGTH).is_none()
+                && req.headers().get(header::TRANSFER_ENCODING).is_none());
+        if empty {
+            return Ok(OptionalJson(None));
+        }
+        ApiJson::<T>::from_request(req, state)
+            .await
+            .map(|ApiJson(v)| OptionalJson(Some(v)))
+    }
+}
+
 /// Parses a JSON body: a body that is not JSON at all is a 400; JSON of the wrong shape (unknown
 /// or missing fields, wrong types, unknown enum values) is a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -181,7 +204,7 @@ impl FromRequestParts<AppState> for PendingCaller {
             return Ok(PendingCaller(state.service.token(token).await?));
         }
         if let Some(secret) = session_cookie(parts) {
-            check_same_origin(parts)?;
+            check_same_origin(parts, state.web.public_url.as_deref())?;
             return Ok(PendingCaller(state.service.session(&secret).await?));
         }
         Err(ApiError::unauthenticated(
@@ -205,9 +228,10 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
 }
 
 /// A request that changes something on the strength of a cookie must come from our own pages: if
-/// the browser says where it comes from (`Origin`), that must be this host. (SameSite=Lax cookies
-/// already keep most cross-site requests out; this closes the rest.)
-fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
+/// the browser says where it comes from (`Origin`), that must be the origin of Steward's public URL,
+/// or, when none is configured, this host. (SameSite=Lax cookies already keep most cross-site
+/// requests out; this closes the rest.)
+fn check_same_origin(parts: &Parts, public_url: Option<&str>) -> Result<(), ApiError> {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
@@ -218,16 +242,31 @@ fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
     else {
         return Ok(());
     };
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    if origin_host.eq_ignore_ascii_case(host) {
+    let same = match public_url {
+        Some(public) => origin.eq_ignore_ascii_case(url_origin(public)),
+        None => {
+            let host = parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
+            let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+            origin_host.eq_ignore_ascii_case(host)
+        }
+    };
+    if same {
         Ok(())
     } else {
         Err(ApiError::forbidden("cross-origin request refused"))
+    }
+}
+
+/// `https://desk.example.com/steward/` → `https://desk.example.com`.
+fn url_origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
     }
 }
 
@@ -256,16 +295,20 @@ impl FromRequestParts<AppState> for ClientMeta {
     }
 }
 
-/// The client's address: the peer, or with `trust_proxy` the first `X-Forwarded-For` hop.
+/// The client's address: the peer, or with `trust_proxy` the address the proxy added last to
+/// `X-Forwarded-For` (the leftmost entries are whatever the client claimed).
 fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
     if trust_proxy {
         if let Some(ip) = parts
             .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|s| !s.is_empty())
         {
-            return ip.trim().to_string();
+            return ip.chars().take(100).collect();
         }
     }
     parts
@@ -273,4 +316,23 @@ fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_origin;
+
+    #[test]
+    fn origins_of_urls() {
+        assert_eq!(
+            url_origin("https://desk.example.com"),
+            "https://desk.example.com"
+        );
+        assert_eq!(
+            url_origin("https://desk.example.com/"),
+            "https://desk.example.com"
+        );
+        assert_eq!(url_origin("http://h:8080/steward/x"), "http://h:8080");
+        assert_eq!(url_origin("h"), "h");
+    }
 }

@@ -25,6 +25,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Take the client's address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
+    /// The URL people reach Steward at; cookie-authenticated changes must come from its origin.
+    pub public_url: Option<String>,
 }
 
 /// What every handler can reach.

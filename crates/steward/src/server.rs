@@ -56,6 +56,7 @@ pub fn web_config(config: &Config) -> WebConfig {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://")),
         trust_proxy: config.trust_proxy,
+        public_url: config.public_url.clone(),
     }
 }
 

@@ -39,7 +39,18 @@ impl IdPage {
             })?),
             None => None,
         };
-        Ok((after, self.limit.unwrap_or(50)))
+        Ok((after, limit(self.limit)?))
+    }
+}
+
+/// The page size asked for: 1–200, default 50.
+pub fn limit(asked: Option<i64>) -> Result<i64, crate::error::ApiError> {
+    match asked {
+        None => Ok(50),
+        Some(n @ 1..=200) => Ok(n),
+        Some(n) => Err(crate::error::ApiError::bad_query(format!(
+            "limit: {n} is not between 1 and 200"
+        ))),
     }
 }
 

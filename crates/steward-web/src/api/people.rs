@@ -48,7 +48,8 @@ impl From<Person> for PersonOut {
 }
 
 /// A new person.
-#[derive(Debug, Deserialize, ToSchema)]
+/// (No `Debug`: it holds a secret.)
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePersonIn {
     pub email: String,

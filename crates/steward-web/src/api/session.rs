@@ -14,7 +14,8 @@ use crate::extract::{session_cookie, ApiJson, ClientMeta, PendingCaller, SESSION
 use crate::AppState;
 
 /// E-mail address and password.
-#[derive(Debug, Deserialize, ToSchema)]
+/// (No `Debug`: it holds a secret.)
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginIn {
     pub email: String,
@@ -30,7 +31,8 @@ pub struct MeOut {
 }
 
 /// A new password.
-#[derive(Debug, Deserialize, ToSchema)]
+/// (No `Debug`: it holds a secret.)
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordIn {
     pub current_password: String,

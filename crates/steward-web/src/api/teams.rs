@@ -9,7 +9,7 @@ use steward_service::{NewTeam, TeamPatch};
 use utoipa::ToSchema;
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, Caller};
+use crate::extract::{ApiJson, ApiPath, Caller, OptionalJson};
 use crate::AppState;
 
 /// A team, which is also a queue.
@@ -152,22 +152,10 @@ pub async fn put_member(
     State(s): State<AppState>,
     caller: Caller,
     ApiPath((id, person)): ApiPath<(i64, i64)>,
-    body: axum::body::Bytes,
+    body: OptionalJson<MemberIn>,
 ) -> ApiResult<Json<Vec<MemberOut>>> {
     // The body is optional: an empty PUT adds a plain member.
-    let lead = if body.is_empty() {
-        false
-    } else {
-        serde_json::from_slice::<MemberIn>(&body)
-            .map_err(|e| {
-                crate::error::ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    e.to_string(),
-                )
-            })?
-            .lead
-    };
+    let lead = body.0.unwrap_or_default().lead;
     let m = s
         .service
         .set_team_member(caller.actor(), TeamId(id), PersonId(person), lead)

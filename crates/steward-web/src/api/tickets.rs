@@ -219,7 +219,14 @@ impl TicketQuery {
                 .transpose()?,
             organisation: self.organisation.map(OrgId),
             requester: self.requester.map(PersonId),
-            tag: self.tag.as_ref().map(|t| t.trim().to_lowercase()),
+            tag: self
+                .tag
+                .as_deref()
+                .map(|t| {
+                    steward_domain::validate::tag(t)
+                        .map_err(|e| ApiError::bad_query(format!("tag: {e}")))
+                })
+                .transpose()?,
             updated_since,
         })
     }
@@ -266,7 +273,7 @@ impl TicketQuery {
             sort,
             descending,
             after,
-            limit: self.limit.unwrap_or(50),
+            limit: super::limit(self.limit)?,
         })
     }
 }

@@ -46,7 +46,8 @@ impl From<TokenRecord> for TokenOut {
 }
 
 /// A new token and its secret. The secret is shown only here, once.
-#[derive(Debug, Serialize, ToSchema)]
+/// (No `Debug`: it holds a secret.)
+#[derive(Serialize, ToSchema)]
 pub struct TokenCreatedOut {
     pub token: TokenOut,
     /// Send as `Authorization: Bearer <secret>`.

@@ -254,6 +254,41 @@ async fn bad_requests_are_refused_clearly_and_change_nothing(app: &TestApp) {
             405,
             "",
         ),
+        (
+            Method::GET,
+            "/api/v1/tickets?limit=0".into(),
+            Value::Null,
+            400,
+            "limit",
+        ),
+        (
+            Method::GET,
+            "/api/v1/tickets?limit=201".into(),
+            Value::Null,
+            400,
+            "limit",
+        ),
+        (
+            Method::GET,
+            "/api/v1/tickets?tag=two%20words".into(),
+            Value::Null,
+            400,
+            "tag",
+        ),
+        (
+            Method::GET,
+            "/api/v1/people?q=a%00b".into(),
+            Value::Null,
+            422,
+            "q",
+        ),
+        (
+            Method::PATCH,
+            ticket.clone(),
+            json!({"subject": "edited after closing"}),
+            409,
+            "closed",
+        ),
     ];
     for (method, path, body, status, needle) in cases {
         let body = if body.is_null() { None } else { Some(body) };
@@ -284,6 +319,45 @@ async fn bad_requests_are_refused_clearly_and_change_nothing(app: &TestApp) {
     );
     assert!(msgs.as_array().unwrap().is_empty());
     let _ = tech_id;
+
+    // Text with NUL bytes is refused with a 4xx on both databases (PostgreSQL cannot store it).
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let body = expect(
+        app.post(
+            "/api/v1/teams",
+            &admin,
+            json!({"name": "T", "description": "a\u{0}b"}),
+        )
+        .await,
+        422,
+    );
+    assert_eq!(body["error"]["field"], "description");
+    expect(
+        app.post("/api/v1/teams", &admin, json!({"name": "a\u{0}b"}))
+            .await,
+        422,
+    );
+    expect(app.get("/api/v1/people?q=a%00b", &admin).await, 422);
+    expect(
+        app.post(
+            "/api/v1/tickets",
+            &admin,
+            json!({"subject": "x\u{0}", "requester_id": req}),
+        )
+        .await,
+        422,
+    );
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "a\u{0}@x.example", "password": "p"})),
+        )
+        .await;
+    assert_eq!(status, 401);
 }
 on_both!(bad_requests_are_refused_clearly_and_change_nothing);
 

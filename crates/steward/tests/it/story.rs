@@ -472,3 +472,140 @@ async fn requesters_with_organisation_access_see_colleagues_tickets(app: &TestAp
     assert_eq!(miltons["items"].as_array().unwrap().len(), 0);
 }
 on_both!(requesters_with_organisation_access_see_colleagues_tickets);
+
+async fn a_requester_who_moves_takes_their_tickets_along(app: &TestApp) {
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let old = expect(
+        app.post("/api/v1/organisations", &admin, json!({"name": "Old Co"}))
+            .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let new = expect(
+        app.post("/api/v1/organisations", &admin, json!({"name": "New Co"}))
+            .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let (mover, mover_t) = app
+        .person("mover@old.example", Role::Requester, Some(old), false)
+        .await;
+    let (_, old_colleague) = app
+        .person("stays@old.example", Role::Requester, Some(old), true)
+        .await;
+    let (_, new_colleague) = app
+        .person("there@new.example", Role::Requester, Some(new), true)
+        .await;
+    let id = expect(
+        app.post("/api/v1/tickets", &mover_t, json!({"subject": "My laptop"}))
+            .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    expect(
+        app.get(&format!("/api/v1/tickets/{id}"), &old_colleague)
+            .await,
+        200,
+    );
+
+    app.clock.advance(SignedDuration::from_mins(1));
+    expect(
+        app.patch(
+            &format!("/api/v1/people/{mover}"),
+            &admin,
+            json!({"organisation_id": new}),
+        )
+        .await,
+        200,
+    );
+    let t = expect(app.get(&format!("/api/v1/tickets/{id}"), &admin).await, 200);
+    assert_eq!(t["organisation_id"], new);
+    expect(
+        app.get(&format!("/api/v1/tickets/{id}"), &old_colleague)
+            .await,
+        404,
+    );
+    expect(
+        app.get(&format!("/api/v1/tickets/{id}"), &new_colleague)
+            .await,
+        200,
+    );
+    let h = expect(
+        app.get(&format!("/api/v1/tickets/{id}/history"), &admin)
+            .await,
+        200,
+    );
+    let moved = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "organisation")
+        .unwrap();
+    assert_eq!(
+        (moved["old"].clone(), moved["new"].clone()),
+        (json!(old.to_string()), json!(new.to_string()))
+    );
+}
+on_both!(a_requester_who_moves_takes_their_tickets_along);
+
+/// Two people act on the same ticket at the same moment: the writes are serialised, so the result
+/// is one of the possible orders, never a mix (on PostgreSQL this needs the row lock).
+async fn concurrent_changes_to_one_ticket_do_not_mix(app: &TestApp) {
+    let (_, tech) = app
+        .person("tech@msp.example", Role::Technician, None, false)
+        .await;
+    let (req, req_t) = app
+        .person("req@example.com", Role::Requester, None, false)
+        .await;
+    for round in 0..8 {
+        let id = expect(
+            app.post(
+                "/api/v1/tickets",
+                &tech,
+                json!({"subject": format!("race {round}"), "requester_id": req}),
+            )
+            .await,
+            201,
+        )["id"]
+            .as_i64()
+            .unwrap();
+        expect(
+            app.patch(
+                &format!("/api/v1/tickets/{id}"),
+                &tech,
+                json!({"status": "resolved"}),
+            )
+            .await,
+            200,
+        );
+        let (path, messages) = (
+            format!("/api/v1/tickets/{id}"),
+            format!("/api/v1/tickets/{id}/messages"),
+        );
+        let close = app.patch(&path, &tech, json!({"status": "closed", "add_tags": ["a"]}));
+        let reply = app.post(&messages, &req_t, json!({"body": "still broken"}));
+        let tag = app.patch(&path, &tech, json!({"add_tags": ["b"]}));
+        let ((close_s, _), (reply_s, _), (tag_s, _)) = tokio::join!(close, reply, tag);
+        let t = expect(app.get(&format!("/api/v1/tickets/{id}"), &tech).await, 200);
+        assert_eq!(close_s, 200, "closing a resolved or reopened ticket works");
+        assert_eq!(t["status"], "closed", "round {round}: {t}");
+        assert!(t["closed_at"].is_string());
+        // The reply either came first (and reopened the ticket) or was refused as too late.
+        match reply_s.as_u16() {
+            201 => assert_eq!(t["reopen_count"], 1, "round {round}: {t}"),
+            409 => assert_eq!(t["reopen_count"], 0, "round {round}: {t}"),
+            other => panic!("round {round}: reply gave {other}"),
+        }
+        match tag_s.as_u16() {
+            200 => assert_eq!(t["tags"], json!(["a", "b"]), "round {round}: {t}"),
+            409 => assert_eq!(t["tags"], json!(["a"]), "round {round}: {t}"),
+            other => panic!("round {round}: tagging gave {other}"),
+        }
+    }
+}
+on_both!(concurrent_changes_to_one_ticket_do_not_mix);
