@@ -6,7 +6,8 @@
 //! | see a ticket                   | all   | all     | all        | own; organisation's if granted  |
 //! | create a ticket                | any requester | any | any     | for themselves                  |
 //! | edit ticket fields, add notes  | yes   | yes     | yes        | no                              |
-//! | reply publicly                 | yes   | yes     | yes        | on tickets they see             |
+//! | reply publicly, mark resolved  | yes   | yes     | yes        | on tickets they see             |
+
 //! | see internal notes and history | yes   | yes     | yes        | no                              |
 //! | see people                     | all   | all     | all        | themselves                      |
 //! | manage people                  | yes   | no      | no         | no                              |
@@ -44,6 +45,8 @@ pub enum Action {
     CreateTicketFor(PersonId),
     EditTicket(TicketOwner),
     ReplyToTicket(TicketOwner),
+    /// Say the problem is solved (the requester may, for tickets they see).
+    MarkResolved(TicketOwner),
     AddNote(TicketOwner),
     ViewHistory(TicketOwner),
     ListPeople,
@@ -125,7 +128,9 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         }
     };
     match action {
-        Action::ViewTicket(owner) | Action::ReplyToTicket(owner) => sees(owner),
+        Action::ViewTicket(owner) | Action::ReplyToTicket(owner) | Action::MarkResolved(owner) => {
+            sees(owner)
+        }
         Action::EditTicket(owner) | Action::AddNote(owner) | Action::ViewHistory(owner) => {
             sees(owner)?;
             allow_if(staff)

@@ -168,6 +168,14 @@ impl Service {
         Ok(())
     }
 
+    /// Ends the session with this hash (from [`Authenticated::session_hash`]).
+    pub async fn end_session(&self, session_hash: &str) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.delete_session(session_hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The person behind an API token, if it is neither revoked nor expired and the person active.
     pub async fn token(&self, secret: &str) -> Result<Authenticated> {
         let now = self.now();

@@ -291,6 +291,15 @@ impl Service {
         Ok(self.store.read().await?.list_people(&filter).await?)
     }
 
+    /// People by id, for showing names (staff).
+    pub async fn people_by_ids(&self, actor: &Actor, ids: &[PersonId]) -> Result<Vec<Person>> {
+        allowed(actor, Action::ListPeople, "person")?;
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        Ok(self.store.read().await?.people_by_ids(&ids).await?)
+    }
+
     /// Changes a person. The last active administrator cannot be demoted or deactivated; a
     /// deactivated person's sessions end at once.
     pub async fn update_person(

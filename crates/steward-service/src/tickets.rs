@@ -336,6 +336,29 @@ impl Service {
         Ok((message, t))
     }
 
+    /// How many tickets the actor may see pass the filter.
+    pub async fn count_tickets(&self, actor: &Actor, filter: &TicketFilter) -> Result<i64> {
+        let mut c = self.store.read().await?;
+        Ok(c.count_tickets(ticket_scope(actor), filter).await?)
+    }
+
+    /// The requester says the problem is solved: the ticket becomes resolved (and reopens if they
+    /// write again).
+    pub async fn mark_resolved(&self, actor: &Actor, id: TicketId) -> Result<Ticket> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let mut t = tx.get_ticket_for_update(id).await.not_found_as("ticket")?;
+        allowed(actor, Action::MarkResolved(owner(&t)))?;
+        let Some(change) = t.set_status(Status::Resolved, now)? else {
+            return Ok(t);
+        };
+        tx.update_ticket(&t, false).await?;
+        tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &[change])
+            .await?;
+        tx.commit().await?;
+        Ok(t)
+    }
+
     /// A ticket's conversation; internal notes only for staff.
     pub async fn messages(&self, actor: &Actor, id: TicketId) -> Result<Vec<Message>> {
         let mut c = self.store.read().await?;

@@ -27,6 +27,10 @@ pub struct NewPerson {
 #[derive(Debug, Clone, Default)]
 pub struct PeopleFilter {
     pub role: Option<Role>,
+    /// Only staff (admins, managers and technicians).
+    pub staff_only: bool,
+    /// Only active people.
+    pub active_only: bool,
     pub organisation_id: Option<OrgId>,
     /// Matches the start of the name or the e-mail address (case-insensitive).
     pub prefix: Option<String>,
@@ -217,6 +221,24 @@ impl Conn {
         row.try_into()
     }
 
+    /// The people with these ids (those that exist), for showing names.
+    pub async fn people_by_ids(&mut self, ids: &[PersonId]) -> Result<Vec<Person>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = Query::default();
+        query.push(&format!("SELECT {PERSON_COLS} FROM people WHERE id IN ("));
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                query.push(", ");
+            }
+            query.param(id.0);
+        }
+        query.push(")");
+        let rows: Vec<PersonRow> = self.fetch_all(query).await?;
+        rows.into_iter().map(Person::try_from).collect()
+    }
+
     /// A person and their password hash, for signing in.
     pub async fn person_with_password(&mut self, email: &str) -> Result<(Person, Option<String>)> {
         let person = self.get_person_by_email(email).await?;
@@ -232,6 +254,12 @@ impl Conn {
         query.param(f.after.map_or(0, |a| a.0));
         if let Some(role) = f.role {
             query.push(" AND role = ").param(role.as_str());
+        }
+        if f.staff_only {
+            query.push(" AND role <> 'requester'");
+        }
+        if f.active_only {
+            query.push(" AND active = TRUE");
         }
         if let Some(org) = f.organisation_id {
             query.push(" AND organisation_id = ").param(org.0);

@@ -110,7 +110,76 @@ fn push_in<T: Copy>(
     query.push(")");
 }
 
+/// Appends the `AND …` conditions for a scope and a filter.
+fn push_conditions(query: &mut Query, scope: TicketScope, filter: &TicketFilter) {
+    if let TicketScope::Requester {
+        person,
+        organisation,
+    } = scope
+    {
+        query.push(" AND (requester_id = ").param(person.0);
+        if let Some(org) = organisation {
+            query.push(" OR organisation_id = ").param(org.0);
+        }
+        query.push(")");
+    }
+    if !filter.statuses.is_empty() {
+        push_in(query, "status", &filter.statuses, |s| s.as_str().into());
+    }
+    if !filter.priorities.is_empty() {
+        push_in(query, "priority", &filter.priorities, |p| p.rank().into());
+    }
+    if !filter.types.is_empty() {
+        push_in(query, "ticket_type", &filter.types, |t| t.as_str().into());
+    }
+    match filter.assignee {
+        Some(Some(a)) => {
+            query.push(" AND assignee_id = ").param(a.0);
+        }
+        Some(None) => {
+            query.push(" AND assignee_id IS NULL");
+        }
+        None => {}
+    }
+    match filter.team {
+        Some(Some(t)) => {
+            query.push(" AND team_id = ").param(t.0);
+        }
+        Some(None) => {
+            query.push(" AND team_id IS NULL");
+        }
+        None => {}
+    }
+    if let Some(o) = filter.organisation {
+        query.push(" AND organisation_id = ").param(o.0);
+    }
+    if let Some(r) = filter.requester {
+        query.push(" AND requester_id = ").param(r.0);
+    }
+    if let Some(tag) = &filter.tag {
+        query
+            .push(" AND id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ")
+            .param(tag.as_str())
+            .push(")");
+    }
+    if let Some(since) = filter.updated_since {
+        query.push(" AND updated_at >= ").param(ts(since));
+    }
+}
+
 impl Conn {
+    /// How many tickets in `scope` pass `filter`.
+    pub async fn count_tickets(
+        &mut self,
+        scope: TicketScope,
+        filter: &TicketFilter,
+    ) -> Result<i64> {
+        let mut query = q("SELECT COUNT(*) FROM tickets WHERE 1 = 1");
+        push_conditions(&mut query, scope, filter);
+        let (n,): (i64,) = self.fetch_one(query).await?;
+        Ok(n)
+    }
+
     pub async fn insert_ticket(&mut self, t: &NewTicket, now: Timestamp) -> Result<Ticket> {
         let number = match self.backend() {
             // SQLite has one writer at a time, so the next number cannot be taken twice.
@@ -288,65 +357,7 @@ impl Conn {
     ) -> Result<Page<Ticket>> {
         let mut query = Query::default();
         query.push(&format!("SELECT {TICKET_COLS} FROM tickets WHERE 1 = 1"));
-        if let TicketScope::Requester {
-            person,
-            organisation,
-        } = scope
-        {
-            query.push(" AND (requester_id = ").param(person.0);
-            if let Some(org) = organisation {
-                query.push(" OR organisation_id = ").param(org.0);
-            }
-            query.push(")");
-        }
-        if !filter.statuses.is_empty() {
-            push_in(&mut query, "status", &filter.statuses, |s| {
-                s.as_str().into()
-            });
-        }
-        if !filter.priorities.is_empty() {
-            push_in(&mut query, "priority", &filter.priorities, |p| {
-                p.rank().into()
-            });
-        }
-        if !filter.types.is_empty() {
-            push_in(&mut query, "ticket_type", &filter.types, |t| {
-                t.as_str().into()
-            });
-        }
-        match filter.assignee {
-            Some(Some(a)) => {
-                query.push(" AND assignee_id = ").param(a.0);
-            }
-            Some(None) => {
-                query.push(" AND assignee_id IS NULL");
-            }
-            None => {}
-        }
-        match filter.team {
-            Some(Some(t)) => {
-                query.push(" AND team_id = ").param(t.0);
-            }
-            Some(None) => {
-                query.push(" AND team_id IS NULL");
-            }
-            None => {}
-        }
-        if let Some(o) = filter.organisation {
-            query.push(" AND organisation_id = ").param(o.0);
-        }
-        if let Some(r) = filter.requester {
-            query.push(" AND requester_id = ").param(r.0);
-        }
-        if let Some(tag) = &filter.tag {
-            query
-                .push(" AND id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ")
-                .param(tag.as_str())
-                .push(")");
-        }
-        if let Some(since) = filter.updated_since {
-            query.push(" AND updated_at >= ").param(ts(since));
-        }
+        push_conditions(&mut query, scope, filter);
         let col = page.sort.column();
         let (cmp, dir) = if page.descending {
             ("<", "DESC")

@@ -213,8 +213,25 @@ impl FromRequestParts<AppState> for PendingCaller {
     }
 }
 
-/// The session secret from the `Cookie` header, if any.
-pub fn session_cookie(parts: &Parts) -> Option<String> {
+/// A `Set-Cookie` value for the session cookie (an empty value and `max_age` 0 clear it).
+pub fn session_set_cookie(
+    state: &AppState,
+    value: &str,
+    max_age: i64,
+) -> Option<axum::http::HeaderValue> {
+    let secure = if state.web.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    axum::http::HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
+
+/// The value of a cookie by name.
+pub fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -222,9 +239,14 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
         .filter(|v| !v.is_empty())
+}
+
+/// The session secret from the `Cookie` header, if any.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    cookie_value(parts, SESSION_COOKIE)
 }
 
 /// A request that changes something on the strength of a cookie must come from our own pages: if

@@ -5,8 +5,10 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+mod headers;
 pub mod metrics;
 mod ops;
+pub mod pages;
 mod router;
 
 use std::future::Future;

@@ -1,7 +1,7 @@
 //! Every route of Steward, in one place.
 
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -11,7 +11,8 @@ use utoipa_axum::routes;
 
 use crate::api::{categories, organisations, people, session, teams, tickets, tokens};
 use crate::error::ApiError;
-use crate::{metrics, ops, AppState};
+use crate::pages::{account, agent, assets, portal};
+use crate::{headers, metrics, ops, AppState};
 
 /// Largest request body accepted (a message body is at most 256 KiB; JSON escaping can double it).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -94,6 +95,40 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// The HTML pages: the agent workspace, the portal, signing in.
+fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(account::home))
+        .route(
+            "/sign-in",
+            get(account::sign_in_form).post(account::sign_in),
+        )
+        .route("/sign-out", post(account::sign_out))
+        .route(
+            "/account/password",
+            get(account::password_form).post(account::change_password),
+        )
+        .route("/static/{file}", get(assets::serve))
+        .route("/agent", get(agent::queue))
+        .route("/agent/bulk", post(agent::bulk))
+        .route(
+            "/agent/new",
+            get(agent::new_ticket_form).post(agent::create_ticket),
+        )
+        .route("/agent/tickets/{number}", get(agent::ticket))
+        .route("/agent/tickets/{number}/fields", post(agent::update_fields))
+        .route("/agent/tickets/{number}/messages", post(agent::add_message))
+        .route(
+            "/agent/tickets/{number}/assign-to-me",
+            post(agent::assign_to_me),
+        )
+        .route("/portal", get(portal::list))
+        .route("/portal/new", get(portal::new_form).post(portal::create))
+        .route("/portal/tickets/{number}", get(portal::ticket))
+        .route("/portal/tickets/{number}/reply", post(portal::reply))
+        .route("/portal/tickets/{number}/resolve", post(portal::resolve))
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let (api, _) = OpenApiRouter::<AppState>::new()
@@ -115,10 +150,15 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
 
     Router::new()
+        .merge(page_routes())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(api)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -113,6 +113,7 @@ pub async fn list(
                 prefix: query.q.filter(|q| !q.trim().is_empty()),
                 after: after.map(PersonId),
                 limit,
+                ..Default::default()
             },
         )
         .await?;

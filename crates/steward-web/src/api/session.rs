@@ -1,7 +1,7 @@
 //! Signing in and out with a password (for browsers and scripts that prefer cookies), and `/me`.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 
 use super::people::PersonOut;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{session_cookie, ApiJson, ClientMeta, PendingCaller, SESSION_COOKIE};
+use crate::extract::{
+    session_cookie, session_set_cookie as cookie, ApiJson, ClientMeta, PendingCaller,
+};
 use crate::AppState;
 
 /// E-mail address and password.
@@ -38,18 +40,6 @@ pub struct PasswordIn {
     pub current_password: String,
     /// At least 10 characters.
     pub new_password: String,
-}
-
-fn cookie(state: &AppState, value: &str, max_age: i64) -> Option<HeaderValue> {
-    let secure = if state.web.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .ok()
 }
 
 /// Sign in; sets the session cookie. Repeated failures are refused for a while (429).

@@ -1,0 +1,315 @@
+//! The HTML pages: the agent workspace (`/agent`), the requester portal (`/portal`), signing in,
+//! and one's account. Server-rendered with askama templates (escaped by default); every form works
+//! without JavaScript, and every page asks the same use cases, and so the same policy, as the API.
+
+pub mod account;
+pub mod agent;
+pub mod assets;
+pub mod portal;
+mod view;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use sha2::{Digest, Sha256};
+use steward_domain::Actor;
+use steward_service::{Authenticated, ServiceError};
+
+use crate::extract::session_cookie;
+use crate::AppState;
+
+pub use view::*;
+
+/// What every page's layout needs.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    /// The signed-in person's name (empty on the sign-in page).
+    pub user_name: String,
+    pub staff: bool,
+    /// The form token of this session, for every state-changing form.
+    pub csrf: String,
+    /// Which top-level section is current ("queue", "new", "portal", …).
+    pub section: &'static str,
+    /// A short confirmation after a redirect ("Reply sent").
+    pub notice: Option<&'static str>,
+}
+
+/// A signed-in person viewing a page, with their session's form token.
+pub struct PageCaller {
+    pub auth: Authenticated,
+    pub csrf: String,
+}
+
+impl PageCaller {
+    pub fn actor(&self) -> &Actor {
+        &self.auth.actor
+    }
+
+    pub fn layout(
+        &self,
+        title: impl Into<String>,
+        section: &'static str,
+        notice: Option<&'static str>,
+    ) -> Layout {
+        Layout {
+            title: title.into(),
+            user_name: self.auth.person.name.clone(),
+            staff: self.auth.actor.is_staff(),
+            csrf: self.csrf.clone(),
+            section,
+            notice,
+        }
+    }
+
+    /// Refuses a form whose token is not this session's (cross-site request forgery).
+    pub fn check_csrf(&self, token: &str) -> Result<(), PageError> {
+        if constant_time_eq(token.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(PageError::Forbidden(
+                "This form has expired or did not come from Steward. Go back, reload the page and try again.".into(),
+            ))
+        }
+    }
+}
+
+/// A staff member viewing an agent page; requesters are sent to the portal.
+pub struct StaffCaller(pub PageCaller);
+
+/// The form token of a session: derived from its secret, so it needs no storage and cannot be
+/// guessed without the (HttpOnly) cookie.
+pub fn csrf_token(session_secret: &str) -> String {
+    hex(&Sha256::digest(
+        format!("steward-form\0{session_secret}").as_bytes(),
+    ))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<AppState> for PageCaller {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let to_sign_in = || PageError::Redirect(format!("/sign-in?next={}", url_encode(&next)));
+        let Some(secret) = session_cookie(parts) else {
+            return Err(to_sign_in());
+        };
+        let auth = match state.service.session(&secret).await {
+            Ok(a) => a,
+            Err(ServiceError::Unauthenticated(_)) => return Err(to_sign_in()),
+            Err(e) => return Err(e.into()),
+        };
+        if auth.person.must_change_password && parts.uri.path() != "/account/password" {
+            return Err(PageError::Redirect("/account/password".into()));
+        }
+        Ok(PageCaller {
+            csrf: csrf_token(&secret),
+            auth,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for StaffCaller {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = PageCaller::from_request_parts(parts, state).await?;
+        if caller.actor().is_staff() {
+            Ok(StaffCaller(caller))
+        } else {
+            Err(PageError::Redirect("/portal".into()))
+        }
+    }
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Where to go after signing in: only a path on this site, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum PageError {
+    /// Go elsewhere (sign in, the portal, …).
+    Redirect(String),
+    NotFound,
+    Forbidden(String),
+    /// The input was refused; the message says why.
+    Invalid(String),
+    Unavailable,
+    Internal,
+}
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(_) => PageError::NotFound,
+            ServiceError::Forbidden(m) => PageError::Forbidden(m),
+            ServiceError::Invalid { field, message } => {
+                PageError::Invalid(format!("{field}: {message}"))
+            }
+            ServiceError::Conflict(m) => PageError::Invalid(m),
+            ServiceError::Unauthenticated(_) => PageError::Redirect("/sign-in".into()),
+            ServiceError::RateLimited { retry_after_secs } => PageError::Invalid(format!(
+                "Too many attempts. Try again in {} minutes.",
+                retry_after_secs.div_ceil(60)
+            )),
+            ServiceError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                PageError::Unavailable
+            }
+            ServiceError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                PageError::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            PageError::Redirect(to) => return Redirect::to(&to).into_response(),
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing here, or you may not see it.".to_string(),
+            ),
+            PageError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m),
+            PageError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, "That did not work", m),
+            PageError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "Steward cannot reach its database right now. Try again in a moment.".to_string(),
+            ),
+            PageError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Something went wrong on our side. It has been logged.".to_string(),
+            ),
+        };
+        let page = ErrorPage {
+            layout: Layout {
+                title: title.to_string(),
+                user_name: String::new(),
+                staff: false,
+                csrf: String::new(),
+                section: "",
+                notice: None,
+            },
+            heading: title,
+            message,
+        };
+        (status, render(&page)).into_response()
+    }
+}
+
+/// Renders a template into an HTML response.
+pub fn render<T: askama::Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut res = html.into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a template");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: &'static str,
+    message: String,
+}
+
+/// Results of page handlers.
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+/// The confirmation shown after a redirect, by its key in `?notice=` (only these fixed texts can
+/// appear, whatever the URL says).
+pub fn notice(key: Option<&str>) -> Option<&'static str> {
+    Some(match key? {
+        "replied" => "Reply sent.",
+        "noted" => "Internal note added.",
+        "updated" => "Ticket updated.",
+        "created" => "Ticket created.",
+        "assigned" => "Assigned to you.",
+        "resolved" => "Marked as resolved. Reply if the problem comes back.",
+        "password" => "Your password was changed.",
+        "bulk" => "Tickets updated.",
+        _ => return None,
+    })
+}
+
+/// Redirect after a successful form (POST → redirect → GET), with a notice.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/agent?view=mine")), "/agent?view=mine");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn csrf_tokens() {
+        let a = csrf_token("secret-a");
+        assert_eq!(a, csrf_token("secret-a"));
+        assert_ne!(a, csrf_token("secret-b"));
+        assert!(constant_time_eq(a.as_bytes(), a.as_bytes()));
+        assert!(!constant_time_eq(a.as_bytes(), b"short"));
+        assert_eq!(url_encode("/agent?view=a b"), "%2Fagent%3Fview%3Da%20b");
+    }
+}
