@@ -196,8 +196,15 @@ impl Service {
         tx.record_history(ticket.id, actor.person_id, now, EventAction::Created, &[])
             .await?;
         if let Some(body) = body {
-            tx.insert_message(ticket.id, actor.person_id, MessageKind::Public, &body, now)
-                .await?;
+            // The description is the requester's words, even when staff typed it in for them.
+            tx.insert_message(
+                ticket.id,
+                Some(requester_id),
+                MessageKind::Public,
+                &body,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(ticket)

@@ -1,0 +1,622 @@
+//! Browser tests: the pages in real headless Chromium, driven over WebDriver (chromedriver).
+//!
+//! They need Debian's `chromium` and `chromium-driver` (`/usr/bin/chromium`, `/usr/bin/chromedriver`;
+//! other paths via `STEWARD_CHROMIUM` and `STEWARD_CHROMEDRIVER`). Without them, each test prints
+//! `SKIPPED in the browser` and passes; `.ci/run` installs them and fails on a skip. With
+//! `STEWARD_SCREENSHOTS=DIR`, the screenshot test writes the main pages there as PNG.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use steward_domain::{Actor, OrgId, Role};
+use steward_service::{CreateTicket, MessageInput, NewPersonInput};
+
+use crate::harness::{Db, TestApp};
+
+/// A chromedriver for one test, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromium_path() -> String {
+    std::env::var("STEWARD_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+async fn driver() -> Option<Driver> {
+    let driver_path =
+        std::env::var("STEWARD_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    if !std::path::Path::new(&driver_path).exists()
+        || !std::path::Path::new(&chromium_path()).exists()
+    {
+        use std::io::Write;
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("a test")
+            .to_string();
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED in the browser: {test} (install chromium and chromium-driver, or set STEWARD_CHROMIUM and STEWARD_CHROMEDRIVER)"
+        );
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(&driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let http = reqwest::Client::new();
+    loop {
+        if let Ok(r) = http.get(format!("{url}/status")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not start within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Some(Driver { child, url })
+}
+
+/// A new browser window (its own cookies).
+async fn browser(d: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium_path(),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--window-size=1280,900"]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&d.url)
+        .await
+        .expect("a WebDriver session")
+}
+
+async fn person(app: &TestApp, email: &str, name: &str, role: Role, org: Option<i64>) -> i64 {
+    app.service
+        .create_person(
+            &Actor::system(),
+            NewPersonInput {
+                email: email.into(),
+                name: name.into(),
+                role,
+                organisation_id: org.map(OrgId),
+                org_access: false,
+                password: Some("a long enough password".into()),
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0
+}
+
+async fn sign_in(app: &TestApp, c: &Client, email: &str, password: &str) {
+    c.goto(&format!("{}/", app.base)).await.unwrap();
+    c.wait().for_element(Locator::Id("email")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.stack button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Wait for the next page: signed in, or the sign-in form again with its error.
+    c.wait()
+        .for_element(Locator::Css("#sign-in-error, form[action='/sign-out']"))
+        .await
+        .unwrap();
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} not found: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn page_text(c: &Client) -> String {
+    text_of(c, "body").await
+}
+
+async fn ticket(app: &TestApp, requester: i64, subject: &str) -> i64 {
+    app.service
+        .create_ticket(
+            &Actor::system(),
+            CreateTicket {
+                subject: subject.into(),
+                body: Some(format!("Details about {subject}.")),
+                requester_id: Some(steward_domain::PersonId(requester)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .number
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_shows_a_clear_error_then_the_queue() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
+    let c = browser(&d).await;
+    sign_in(&app, &c, "tom@msp.example", "not the password").await;
+    let err = text_of(&c, "#sign-in-error").await;
+    assert!(err.contains("Wrong e-mail address or password"), "{err}");
+    // The address stays filled in; the password does not.
+    let email = c
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(email.as_deref(), Some("tom@msp.example"));
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("a long enough password")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.stack button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let title = text_of(&c, "#queue-title").await;
+    assert!(title.starts_with("My open tickets"), "{title}");
+    // Signing out ends the session.
+    c.find(Locator::Css("form[action='/sign-out'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("email")).await.unwrap();
+    c.goto(&format!("{}/agent", app.base)).await.unwrap();
+    c.wait().for_element(Locator::Id("email")).await.unwrap();
+    c.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_reaches_the_portal_and_a_note_does_not() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    let org = app
+        .service
+        .create_org(
+            &Actor::system(),
+            steward_service::NewOrg {
+                name: "Acme".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
+    let ann = person(
+        &app,
+        "ann@acme.example",
+        "Ann Smith",
+        Role::Requester,
+        Some(org),
+    )
+    .await;
+    let n = ticket(&app, ann, "VPN drops every hour").await;
+
+    let tech = browser(&d).await;
+    sign_in(&app, &tech, "tom@msp.example", "a long enough password").await;
+    tech.goto(&format!("{}/agent/tickets/{n}", app.base))
+        .await
+        .unwrap();
+    // An internal note, chosen with the keyboard (n), then a public reply (r) that waits on Ann.
+    tech.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("n")
+        .await
+        .unwrap();
+    tech.find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("Secret: the firewall rule is wrong")
+        .await
+        .unwrap();
+    tech.find(Locator::Css("#compose button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text_of(&tech, ".notice")
+        .await
+        .contains("Internal note added"));
+    tech.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("r")
+        .await
+        .unwrap();
+    tech.find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("We changed a setting; does it still drop?")
+        .await
+        .unwrap();
+    tech.find(Locator::Css("#compose select[name=status]"))
+        .await
+        .unwrap()
+        .select_by_value("pending_requester")
+        .await
+        .unwrap();
+    tech.find(Locator::Css("#compose button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text_of(&tech, ".notice").await.contains("Reply sent"));
+    let internal = text_of(&tech, ".message.internal").await;
+    assert!(
+        internal
+            .to_lowercase()
+            .contains("not visible to the requester"),
+        "{internal}"
+    );
+
+    let ann_browser = browser(&d).await;
+    sign_in(
+        &app,
+        &ann_browser,
+        "ann@acme.example",
+        "a long enough password",
+    )
+    .await;
+    let list = text_of(&ann_browser, ".requests").await;
+    assert!(
+        list.contains("VPN drops every hour") && list.contains("Waiting for your reply"),
+        "{list}"
+    );
+    ann_browser
+        .goto(&format!("{}/portal/tickets/{n}", app.base))
+        .await
+        .unwrap();
+    let page = text_of(&ann_browser, "#conversation").await;
+    assert!(page.contains("does it still drop?"), "{page}");
+    let whole = page_text(&ann_browser).await + &ann_browser.source().await.unwrap();
+    assert!(
+        !whole.contains("firewall rule"),
+        "the internal note leaked to the portal"
+    );
+    // Ann answers; the ticket is open again and Tom sees her answer.
+    ann_browser
+        .find(Locator::Id("reply"))
+        .await
+        .unwrap()
+        .send_keys("Yes, at 10:00 again.")
+        .await
+        .unwrap();
+    ann_browser
+        .find(Locator::Css("form.compose button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text_of(&ann_browser, ".notice")
+        .await
+        .contains("Reply sent"));
+    tech.refresh().await.unwrap();
+    assert!(text_of(&tech, "#conversation")
+        .await
+        .contains("at 10:00 again"));
+    assert!(text_of(&tech, ".ticket-head .meta").await.contains("Open"));
+    tech.close().await.unwrap();
+    ann_browser.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requester_of_another_organisation_gets_404() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    let mk = |name: &'static str| {
+        let svc = app.service.clone();
+        async move {
+            svc.create_org(
+                &Actor::system(),
+                steward_service::NewOrg {
+                    name: name.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+            .0
+        }
+    };
+    let (acme, globex) = (mk("Acme").await, mk("Globex").await);
+    let ann = person(&app, "ann@acme.example", "Ann", Role::Requester, Some(acme)).await;
+    person(
+        &app,
+        "eve@globex.example",
+        "Eve",
+        Role::Requester,
+        Some(globex),
+    )
+    .await;
+    let n = ticket(&app, ann, "Payroll export").await;
+    let eve = browser(&d).await;
+    sign_in(&app, &eve, "eve@globex.example", "a long enough password").await;
+    text_of(&eve, ".portal").await;
+    eve.goto(&format!("{}/portal/tickets/{n}", app.base))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&eve, "main h1").await, "Not found");
+    assert!(!page_text(&eve).await.contains("Payroll"));
+    // The agent pages send a requester to the portal.
+    eve.goto(&format!("{}/agent/tickets/{n}", app.base))
+        .await
+        .unwrap();
+    text_of(&eve, ".portal").await;
+    assert!(eve
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/portal"));
+    eve.close().await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_works_with_the_keyboard() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
+    let req = person(
+        &app,
+        "req@example.com",
+        "Rae Quester",
+        Role::Requester,
+        None,
+    )
+    .await;
+    let mut numbers = Vec::new();
+    for i in 1..=3 {
+        app.clock.advance(jiff::SignedDuration::from_mins(1));
+        numbers.push(ticket(&app, req, &format!("Keyboard ticket {i}")).await);
+    }
+    let c = browser(&d).await;
+    sign_in(&app, &c, "tom@msp.example", "a long enough password").await;
+    c.goto(&format!("{}/agent?view=open", app.base))
+        .await
+        .unwrap();
+    text_of(&c, "table.tickets").await;
+    let body = c.find(Locator::Css("body")).await.unwrap();
+    // Newest first: j selects ticket 3, j again ticket 2, k back to 3, j to 2; Enter opens it.
+    for key in ["j", "j", "k", "j"] {
+        body.send_keys(key).await.unwrap();
+    }
+    let selected = text_of(&c, "tr.selected .subject").await;
+    assert!(selected.contains("Keyboard ticket 2"), "{selected}");
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{e007}")
+        .await
+        .unwrap();
+    let h1 = text_of(&c, ".ticket-head h1").await;
+    assert!(h1.contains("Keyboard ticket 2"), "{h1}");
+    // a assigns it to me.
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("a")
+        .await
+        .unwrap();
+    assert!(text_of(&c, ".notice").await.contains("Assigned to you"));
+    // ? shows the shortcuts.
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("?")
+        .await
+        .unwrap();
+    let dialog = c.find(Locator::Id("shortcuts")).await.unwrap();
+    assert!(dialog.is_displayed().await.unwrap());
+    assert!(dialog
+        .text()
+        .await
+        .unwrap()
+        .contains("Assign the ticket to me"));
+    c.close().await.unwrap();
+    app.stop().await;
+}
+
+/// Writes screenshots of the main pages, in both themes, to `STEWARD_SCREENSHOTS` (when set).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_of_the_main_pages() {
+    let Ok(dir) = std::env::var("STEWARD_SCREENSHOTS") else {
+        return;
+    };
+    let Some(d) = driver().await else { return };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    let org = app
+        .service
+        .create_org(
+            &Actor::system(),
+            steward_service::NewOrg {
+                name: "Acme Corp".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    let tom = person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
+    let ann = person(
+        &app,
+        "ann@acme.example",
+        "Ann Smith",
+        Role::Requester,
+        Some(org),
+    )
+    .await;
+    let team = app
+        .service
+        .create_team(
+            &Actor::system(),
+            steward_service::NewTeam {
+                name: "Service Desk".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let subjects = [
+        "Printer on floor 2 jams every second page",
+        "VPN drops every hour since Monday",
+        "New laptop for Maria (starts 1 April)",
+        "Outlook asks for the password again and again",
+        "Access to the finance share",
+        "Monitor flickers",
+    ];
+    let mut numbers = Vec::new();
+    for (i, s) in subjects.iter().enumerate() {
+        app.clock.advance(jiff::SignedDuration::from_mins(17));
+        let t = app
+            .service
+            .create_ticket(
+                &Actor::system(),
+                CreateTicket {
+                    subject: (*s).into(),
+                    body: Some("It started this morning. I restarted it twice already.".into()),
+                    requester_id: Some(steward_domain::PersonId(ann)),
+                    impact: Some(
+                        [
+                            steward_domain::Impact::High,
+                            steward_domain::Impact::Medium,
+                            steward_domain::Impact::Low,
+                        ][i % 3],
+                    ),
+                    urgency: Some(
+                        [
+                            steward_domain::Urgency::High,
+                            steward_domain::Urgency::Medium,
+                        ][i % 2],
+                    ),
+                    team_id: Some(team.id),
+                    assignee_id: (i % 2 == 0).then_some(steward_domain::PersonId(tom)),
+                    tags: if i == 0 {
+                        vec!["printer".into(), "floor-2".into()]
+                    } else {
+                        vec![]
+                    },
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        numbers.push(t);
+    }
+    let tom_actor = app
+        .service
+        .get_person(&Actor::system(), steward_domain::PersonId(tom))
+        .await
+        .unwrap()
+        .actor();
+    app.service
+        .add_message(
+            &tom_actor,
+            numbers[0].id,
+            MessageInput {
+                kind: steward_domain::MessageKind::Internal,
+                body: "Fuser unit is probably worn; a spare is in the store room.".into(),
+                status: None,
+            },
+        )
+        .await
+        .unwrap();
+    app.service
+        .add_message(&tom_actor, numbers[0].id, MessageInput { kind: steward_domain::MessageKind::Public, body: "Thanks Ann, I will replace a part this afternoon. Which tray do you print from?".into(), status: Some(steward_domain::Status::PendingRequester) })
+        .await
+        .unwrap();
+    let n = numbers[0].number;
+
+    let c = browser(&d).await;
+    sign_in(&app, &c, "tom@msp.example", "a long enough password").await;
+    let ann_c = browser(&d).await;
+    sign_in(&app, &ann_c, "ann@acme.example", "a long enough password").await;
+    for theme in ["light", "dark"] {
+        for (client, path, name) in [
+            (&c, "/agent?view=open".to_string(), "queue"),
+            (&c, format!("/agent/tickets/{n}"), "ticket"),
+            (&ann_c, "/portal".to_string(), "portal"),
+            (&ann_c, format!("/portal/tickets/{n}"), "portal-ticket"),
+        ] {
+            client.goto(&format!("{}{path}", app.base)).await.unwrap();
+            client
+                .execute(
+                    "localStorage.setItem('steward-theme', arguments[0]); document.documentElement.setAttribute('data-theme', arguments[0]);",
+                    vec![json!(theme)],
+                )
+                .await
+                .unwrap();
+            let png = client.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("{name}-{theme}.png")), png).unwrap();
+        }
+    }
+    c.close().await.unwrap();
+    ann_c.close().await.unwrap();
+    app.stop().await;
+}
