@@ -8,6 +8,7 @@ mod clock;
 mod directory;
 mod error;
 mod limiter;
+mod notices;
 mod secrets;
 mod tickets;
 
@@ -15,6 +16,7 @@ pub use auth::{Authenticated, SignIn, TokenCreated, SESSION_LIFETIME};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, TeamPatch};
 pub use error::ServiceError;
+pub use notices::{Notice, NoticeKind};
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};
 
 use std::sync::Arc;
@@ -30,6 +32,7 @@ pub struct Service {
     store: Store,
     clock: Arc<dyn Clock>,
     limiter: Arc<limiter::SignInLimiter>,
+    notices: tokio::sync::broadcast::Sender<Notice>,
 }
 
 impl Service {
@@ -38,6 +41,7 @@ impl Service {
             store,
             clock,
             limiter: Arc::new(limiter::SignInLimiter::default()),
+            notices: notices::channel(),
         }
     }
 

@@ -10,6 +10,7 @@ use steward_store::{Conn, StoreError};
 
 use crate::directory::MAX_PAGE;
 use crate::error::NotFoundAs;
+use crate::notices::{Notice, NoticeKind};
 use crate::{Result, Service, ServiceError};
 
 /// A ticket to open.
@@ -206,7 +207,8 @@ impl Service {
             )
             .await?;
         }
-        tx.commit().await?;
+        let notice = Notice::new(NoticeKind::Created, &ticket);
+        self.commit_announcing(tx, notice).await?;
         Ok(ticket)
     }
 
@@ -301,7 +303,8 @@ impl Service {
         tx.update_ticket(&t, tags_changed).await?;
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &changes)
             .await?;
-        tx.commit().await?;
+        self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
+            .await?;
         Ok(t)
     }
 
@@ -339,7 +342,8 @@ impl Service {
             tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &changes)
                 .await?;
         }
-        tx.commit().await?;
+        self.commit_announcing(tx, Notice::new(NoticeKind::Message, &t))
+            .await?;
         Ok((message, t))
     }
 
@@ -362,7 +366,8 @@ impl Service {
         tx.update_ticket(&t, false).await?;
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &[change])
             .await?;
-        tx.commit().await?;
+        self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
+            .await?;
         Ok(t)
     }
 

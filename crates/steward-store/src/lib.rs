@@ -7,6 +7,7 @@
 
 mod conn;
 mod error;
+mod events;
 mod migrate;
 mod open;
 mod query;
@@ -18,6 +19,7 @@ pub mod tickets;
 
 pub use conn::Conn;
 pub use error::StoreError;
+pub use events::{NoticeListener, CHANNEL};
 pub use migrate::{MigrationReport, MIGRATIONS_KNOWN};
 pub use open::{Backend, PoolStats, Store, StoreOptions};
 

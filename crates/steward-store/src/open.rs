@@ -184,6 +184,13 @@ impl Store {
         })
     }
 
+    pub(crate) fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.pools {
+            Pools::Postgres(p) => Some(p),
+            Pools::Sqlite { .. } => None,
+        }
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
         let mut c = self.read().await?;

@@ -37,6 +37,9 @@ pub struct AppState {
     pub service: Service,
     pub metrics: Arc<metrics::Metrics>,
     pub web: Arc<WebConfig>,
+    /// Becomes `true` when the server shuts down, so that long-lived responses (live updates)
+    /// end and the shutdown does not wait for them forever.
+    pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -45,7 +48,13 @@ impl AppState {
             service,
             metrics: Arc::new(metrics::Metrics::new()?),
             web: Arc::new(web),
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
         })
+    }
+
+    /// Ends the long-lived responses (call when shutting down).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 }
 

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use crate::api::{categories, organisations, people, session, teams, tickets, tokens};
 use crate::error::ApiError;
-use crate::pages::{account, agent, assets, portal};
+use crate::pages::{account, agent, assets, live, portal};
 use crate::{headers, metrics, ops, AppState};
 
 /// Largest request body accepted (a message body is at most 256 KiB; JSON escaping can double it).
@@ -110,6 +110,7 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/static/{file}", get(assets::serve))
         .route("/agent", get(agent::queue))
+        .route("/agent/events", get(live::events))
         .route("/agent/bulk", post(agent::bulk))
         .route(
             "/agent/new",

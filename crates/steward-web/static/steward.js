@@ -65,6 +65,62 @@
     form.classList.toggle("is-internal", e.target.value === "internal");
   });
 
+  // ---- live updates (agent pages): refresh what changed, without a reload ----
+  function swap(doc, selector, keepIfFocused) {
+    var now = document.querySelector(selector);
+    var next = doc.querySelector(selector);
+    if (!now || !next) return false;
+    if (keepIfFocused && now.contains(document.activeElement)) return false;
+    if (now.innerHTML !== next.innerHTML) now.innerHTML = next.innerHTML;
+    return true;
+  }
+  function refresh() {
+    return fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        if (document.querySelector("[data-ticket]")) {
+          var before = {};
+          document.querySelectorAll(".messages > li[id]").forEach(function (li) { before[li.id] = true; });
+          swap(doc, ".messages");
+          swap(doc, ".ticket-head .meta");
+          swap(doc, ".history ol");
+          swap(doc, ".side form.fields", true);
+          document.querySelectorAll(".messages > li[id]").forEach(function (li) {
+            if (!before[li.id]) li.classList.add("fresh");
+          });
+        } else if (document.querySelector(".queue")) {
+          var picked = document.querySelector("#bulk input[type=checkbox]:checked");
+          var sel = selected();
+          var selHref = sel && sel.getAttribute("data-href");
+          if (!picked) swap(doc, "#bulk", true);
+          swap(doc, ".views ul");
+          swap(doc, ".queue-head .total");
+          if (selHref) select(document.querySelector('tr[data-href="' + selHref + '"]'));
+        }
+        document.documentElement.setAttribute("data-live-refreshed", String(Date.now()));
+      })
+      .catch(function () { /* the next event or a reload will catch up */ });
+  }
+  var pending = null;
+  function soon() {
+    if (pending) return;
+    pending = setTimeout(function () { pending = null; refresh(); }, 250);
+  }
+  if (window.EventSource && document.querySelector("[data-live]")) {
+    var here = document.querySelector("[data-ticket]");
+    var number = here && here.getAttribute("data-ticket");
+    var source = new EventSource("/agent/events");
+    ["created", "changed", "message", "resync"].forEach(function (kind) {
+      source.addEventListener(kind, function (e) {
+        if (!number || kind === "resync" || e.data === number) soon();
+      });
+    });
+    source.addEventListener("open", function () {
+      document.documentElement.setAttribute("data-live", "connected");
+    });
+  }
+
   // ---- the shortcuts ----
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;

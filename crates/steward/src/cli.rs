@@ -409,8 +409,7 @@ async fn token(svc: &Service, cmd: TokenCommand) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let store = server::open_store(&config).await?;
-    let clock = Arc::new(SystemClock);
-    let svc = Service::new(store.clone(), clock.clone());
+    let svc = Service::new(store.clone(), Arc::new(SystemClock));
     if let Some((admin, secret)) = svc.bootstrap_admin(&config.admin_email).await? {
         println!();
         println!("  Steward created the administrator {}.", admin.email);
@@ -427,7 +426,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let mut running = server::start(store.clone(), clock, server::web_config(&config), listener)?;
+    let mut running = server::start(svc, server::web_config(&config), listener).await?;
     let backend = store.backend().as_str();
     tracing::info!(addr = %running.addr, backend, "Steward is ready");
     println!(

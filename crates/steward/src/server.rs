@@ -1,10 +1,9 @@
 //! Wiring: opening the store from the configuration, and running the HTTP server.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::Context;
-use steward_service::{Clock, Service};
+use steward_service::Service;
 use steward_store::{Store, StoreOptions};
 use steward_web::{AppState, WebConfig};
 use tokio::net::TcpListener;
@@ -65,27 +64,33 @@ pub struct Server {
     pub addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    relay: Option<JoinHandle<()>>,
 }
 
-/// Starts serving on `listener`.
-pub fn start(
-    store: Store,
-    clock: Arc<dyn Clock>,
+/// Starts serving `service` on `listener`.
+pub async fn start(
+    service: Service,
     web: WebConfig,
     listener: TcpListener,
 ) -> anyhow::Result<Server> {
     let addr = listener.local_addr()?;
-    let service = Service::new(store, clock);
+    // On PostgreSQL, changes made on other nodes reach this one's live pages.
+    let relay = service
+        .start_relay()
+        .await
+        .context("cannot listen for change notices")?;
     let state = AppState::new(service, web).context("cannot set up metrics")?;
-    let router = steward_web::app(state);
+    let router = steward_web::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(steward_web::serve(listener, router, async move {
         let _ = rx.await;
+        state.close();
     }));
     Ok(Server {
         addr,
         shutdown: Some(tx),
         task,
+        relay,
     })
 }
 
@@ -95,7 +100,10 @@ impl Server {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        self.task.await.context("server task")??;
+        if let Some(relay) = self.relay.take() {
+            relay.abort();
+        }
+        (&mut self.task).await.context("server task")??;
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod agent;
 pub mod assets;
+pub mod live;
 pub mod portal;
 mod view;
 

@@ -620,3 +620,114 @@ async fn screenshots_of_the_main_pages() {
     ann_c.close().await.unwrap();
     app.stop().await;
 }
+
+/// Waits until `css` contains `text` (live updates arrive asynchronously).
+async fn wait_for_text(c: &Client, css: &str, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if e.text().await.unwrap_or_default().contains(text) {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{text:?} did not appear in {css} within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_technicians_reply_appears_live() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
+    person(&app, "tia@msp.example", "Tia Tech", Role::Technician, None).await;
+    let req = person(
+        &app,
+        "req@example.com",
+        "Rae Quester",
+        Role::Requester,
+        None,
+    )
+    .await;
+    let n = ticket(&app, req, "Shared drive is read-only").await;
+
+    let tom = browser(&d).await;
+    sign_in(&app, &tom, "tom@msp.example", "a long enough password").await;
+    tom.goto(&format!("{}/agent/tickets/{n}", app.base))
+        .await
+        .unwrap();
+    let tia = browser(&d).await;
+    sign_in(&app, &tia, "tia@msp.example", "a long enough password").await;
+    tia.goto(&format!("{}/agent/tickets/{n}", app.base))
+        .await
+        .unwrap();
+    // Wait until Tia's page listens, and mark it, to prove it is not reloaded.
+    tia.wait()
+        .for_element(Locator::Css("html[data-live='connected']"))
+        .await
+        .unwrap();
+    tia.execute("window.stewardMarker = 'still here';", vec![])
+        .await
+        .unwrap();
+    tia.find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("Draft Tia is typing")
+        .await
+        .unwrap();
+
+    tom.find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("I reset the share permissions.")
+        .await
+        .unwrap();
+    tom.find(Locator::Css("#compose button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &tia,
+        "#conversation .messages",
+        "reset the share permissions",
+    )
+    .await;
+    wait_for_text(&tia, ".history", "Tom Tech").await;
+    let marker = tia
+        .execute("return window.stewardMarker;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, json!("still here"), "the page was reloaded");
+    let draft = tia
+        .find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        draft.as_deref(),
+        Some("Draft Tia is typing"),
+        "the draft survived"
+    );
+
+    // A new ticket appears in an open queue.
+    tia.goto(&format!("{}/agent?view=open", app.base))
+        .await
+        .unwrap();
+    tia.wait()
+        .for_element(Locator::Css("html[data-live='connected']"))
+        .await
+        .unwrap();
+    ticket(&app, req, "Brand-new ticket while watching").await;
+    wait_for_text(&tia, "table.tickets", "Brand-new ticket while watching").await;
+    wait_for_text(&tia, ".queue-head .total", "2").await;
+    tom.close().await.unwrap();
+    tia.close().await.unwrap();
+    app.stop().await;
+}

@@ -122,8 +122,9 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(start_instant()));
         let service = Service::new(store.clone(), clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let server =
-            server::start(store.clone(), clock.clone(), WebConfig::default(), listener).unwrap();
+        let server = server::start(service.clone(), WebConfig::default(), listener)
+            .await
+            .unwrap();
         let base = format!("http://{}", server.addr);
         Some(TestApp {
             base,
@@ -134,6 +135,46 @@ impl TestApp {
             server,
             cleanup,
         })
+    }
+
+    /// Starts a second Steward node on the same database (another store, another port), as a
+    /// cluster would run. Returns its base URL and the server, to stop before [`TestApp::stop`].
+    pub async fn second_node(&self) -> (String, Server) {
+        let store = match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                Store::open(&Store::sqlite_url_for_dir(dir), &StoreOptions::default())
+                    .await
+                    .unwrap()
+            }
+            Cleanup::Schema { url, schema } => {
+                let opts = StoreOptions {
+                    pg_schema: Some(schema.clone()),
+                    max_connections: 4,
+                    ..StoreOptions::default()
+                };
+                Store::open(url, &opts).await.unwrap()
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let service = Service::new(store, self.clock.clone());
+        let server = server::start(service, WebConfig::default(), listener)
+            .await
+            .unwrap();
+        (format!("http://{}", server.addr), server)
+    }
+
+    /// Signs in with a password over the API; returns the session cookie (`name=value`).
+    pub async fn session_cookie(&self, base: &str, email: &str, password: &str) -> String {
+        let res = self
+            .http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let c = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+        c.split(';').next().unwrap().to_string()
     }
 
     /// Stops the server and removes the database.

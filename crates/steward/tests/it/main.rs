@@ -15,6 +15,7 @@ mod authz;
 mod bad_input;
 mod browser;
 mod cli;
+mod live;
 mod migrations;
 mod openapi;
 mod story;
