@@ -16,6 +16,8 @@
 //! | see teams                      | yes   | yes     | yes        | no                              |
 //! | see categories                 | yes   | yes     | yes        | yes                             |
 //! | manage API tokens              | anyone's | own  | own        | own                             |
+//! | use canned responses, save views | yes  | yes     | yes        | no                              |
+//! | write canned responses         | yes   | yes     | no         | no                              |
 //!
 //! Something a requester may not even see is reported as not found, so that ids cannot be probed.
 
@@ -60,6 +62,12 @@ pub enum Action {
     ViewCategories,
     ManageCategories,
     ManageTokensOf(PersonId),
+    /// Read and insert canned responses.
+    UseCannedResponses,
+    /// Write canned responses.
+    ManageCannedResponses,
+    /// Keep one's own saved views of the queues.
+    SaveViews,
 }
 
 /// Which tickets an actor may see, for queries over many tickets.
@@ -156,7 +164,8 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ManageOrganisations | Action::ManageTeams | Action::ManageCategories => {
             allow_if(runs_desk)
         }
-        Action::ViewTeams => allow_if(staff),
+        Action::ViewTeams | Action::UseCannedResponses | Action::SaveViews => allow_if(staff),
+        Action::ManageCannedResponses => allow_if(runs_desk),
         Action::ViewCategories => Ok(()),
         Action::ManageTokensOf(id) => {
             allow_if(actor.role == Role::Admin || actor.person_id == Some(id))

@@ -11,6 +11,7 @@ mod limiter;
 mod notices;
 mod secrets;
 mod tickets;
+mod workspace;
 
 pub use auth::{Authenticated, SignIn, TokenCreated, SESSION_LIFETIME};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -18,6 +19,7 @@ pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, Team
 pub use error::ServiceError;
 pub use notices::{Notice, NoticeKind};
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};
+pub use workspace::INVITATION_LIFETIME;
 
 use std::sync::Arc;
 

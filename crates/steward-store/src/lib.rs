@@ -16,6 +16,7 @@ mod rows;
 pub mod auth;
 pub mod directory;
 pub mod tickets;
+pub mod workspace;
 
 pub use conn::Conn;
 pub use error::StoreError;

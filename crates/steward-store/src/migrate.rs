@@ -11,12 +11,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "workspace",
+        sqlite: include_str!("../migrations/sqlite/0002_workspace.sql"),
+        postgres: include_str!("../migrations/postgres/0002_workspace.sql"),
+    },
+];
 
 /// The newest schema version this binary knows.
 pub const MIGRATIONS_KNOWN: i64 = MIGRATIONS.len() as i64;

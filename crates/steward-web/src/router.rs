@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use crate::api::{categories, organisations, people, session, teams, tickets, tokens};
 use crate::error::ApiError;
-use crate::pages::{account, agent, assets, live, portal};
+use crate::pages::{account, admin, agent, assets, live, portal};
 use crate::{headers, metrics, ops, AppState};
 
 /// Largest request body accepted (a message body is at most 256 KiB; JSON escaping can double it).
@@ -108,6 +108,39 @@ fn page_routes() -> Router<AppState> {
             "/account/password",
             get(account::password_form).post(account::change_password),
         )
+        .route("/account", get(account::account))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route(
+            "/welcome",
+            get(account::welcome_form).post(account::welcome),
+        )
+        .route("/agent/views", post(agent::save_view))
+        .route("/agent/views/{id}/delete", post(agent::delete_view))
+        .route(
+            "/agent/tickets/{number}/canned/{id}",
+            get(agent::canned_text),
+        )
+        .route(
+            "/agent/admin/people",
+            get(admin::people).post(admin::create_person),
+        )
+        .route("/agent/admin/people/{id}", post(admin::update_person))
+        .route(
+            "/agent/admin/organisations",
+            get(admin::organisations).post(admin::create_org),
+        )
+        .route("/agent/admin/organisations/{id}", post(admin::update_org))
+        .route(
+            "/agent/admin/teams",
+            get(admin::teams).post(admin::create_team),
+        )
+        .route("/agent/admin/teams/{id}/members", post(admin::team_member))
+        .route(
+            "/agent/admin/canned",
+            get(admin::canned).post(admin::create_canned),
+        )
+        .route("/agent/admin/canned/{id}", post(admin::update_canned))
         .route("/static/{file}", get(assets::serve))
         .route("/agent", get(agent::queue))
         .route("/agent/events", get(live::events))

@@ -65,6 +65,25 @@
     form.classList.toggle("is-internal", e.target.value === "internal");
   });
 
+  // ---- canned responses: insert at the cursor instead of reloading ----
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-canned]")) return;
+    var box = document.querySelector("#compose textarea");
+    if (!box || !window.fetch) return;
+    e.preventDefault();
+    var id = form.querySelector("select").value;
+    fetch(form.getAttribute("data-canned") + encodeURIComponent(id), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (text) {
+        var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+        box.value = box.value.slice(0, start) + text + box.value.slice(end);
+        box.focus();
+        box.selectionStart = box.selectionEnd = start + text.length;
+      })
+      .catch(function () { form.submit(); });
+  });
+
   // ---- live updates (agent pages): refresh what changed, without a reload ----
   function swap(doc, selector, keepIfFocused) {
     var now = document.querySelector(selector);

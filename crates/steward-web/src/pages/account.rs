@@ -37,6 +37,7 @@ struct SignInPage {
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    notice: Option<String>,
 }
 
 fn sign_in_page(
@@ -45,15 +46,26 @@ fn sign_in_page(
     error: Option<String>,
     status: axum::http::StatusCode,
 ) -> PageResult {
+    sign_in_page_with(email, next, error, status, None)
+}
+
+fn sign_in_page_with(
+    email: String,
+    next: String,
+    error: Option<String>,
+    status: axum::http::StatusCode,
+    notice: Option<&'static str>,
+) -> PageResult {
     let token = hex(&random16()?);
     let page = SignInPage {
         layout: Layout {
             title: "Sign in".into(),
             user_name: String::new(),
             staff: false,
+            admin_nav: false,
             csrf: token.clone(),
             section: "sign-in",
-            notice: None,
+            notice,
         },
         email,
         next,
@@ -76,11 +88,12 @@ fn random16() -> Result<[u8; 16], PageError> {
 
 /// `GET /sign-in`.
 pub async fn sign_in_form(Query(q): Query<NextQuery>) -> PageResult {
-    sign_in_page(
+    sign_in_page_with(
         String::new(),
         safe_next(q.next.as_deref()),
         None,
         axum::http::StatusCode::OK,
+        super::notice(q.notice.as_deref()),
     )
 }
 
@@ -253,6 +266,213 @@ pub async fn change_password(
             PageError::Invalid(m) => again(m),
             other => Err(other),
         },
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- one's account and API tokens
+
+/// A token as listed.
+pub struct TokenRow {
+    pub id: i64,
+    pub label: String,
+    pub prefix: String,
+    pub created: String,
+    pub last_used: String,
+    pub expires: String,
+    pub revoked: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    name: String,
+    email: String,
+    role: &'static str,
+    tokens: Vec<TokenRow>,
+    new_secret: Option<String>,
+}
+
+async fn account_page(
+    s: &AppState,
+    caller: &PageCaller,
+    notice_key: Option<&str>,
+    new_secret: Option<String>,
+) -> PageResult {
+    let me = &caller.auth.person;
+    let tokens = s.service.list_tokens(caller.actor(), me.id).await?;
+    Ok(render(&AccountPage {
+        layout: caller.layout("Your account", "account", super::notice(notice_key)),
+        name: me.name.clone(),
+        email: me.email.clone(),
+        role: steward_domain::Named::as_str(me.role),
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id.0,
+                label: t.label,
+                prefix: t.prefix,
+                created: super::when(t.created_at),
+                last_used: t
+                    .last_used_at
+                    .map(super::when)
+                    .unwrap_or_else(|| "never".into()),
+                expires: t
+                    .expires_at
+                    .map(super::when)
+                    .unwrap_or_else(|| "never".into()),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        new_secret,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+/// `GET /account`.
+pub async fn account(
+    State(s): State<AppState>,
+    caller: PageCaller,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    account_page(&s, &caller, q.notice.as_deref(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+    label: String,
+    expires_in_days: Option<String>,
+}
+
+/// `POST /account/tokens`: a new API token, shown once.
+pub async fn create_token(
+    State(s): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<TokenForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    let days = match f
+        .expires_in_days
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(d) => Some(
+            d.parse::<u32>()
+                .map_err(|_| PageError::Invalid("Expiry: a number of days.".into()))?,
+        ),
+        None => None,
+    };
+    let created = s
+        .service
+        .create_token(caller.actor(), caller.auth.person.id, &f.label, days)
+        .await?;
+    account_page(&s, &caller, None, Some(created.secret)).await
+}
+
+/// `POST /account/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    caller: PageCaller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    s.service
+        .revoke_token(caller.actor(), steward_domain::TokenId(id))
+        .await?;
+    Ok(see_other("/account?notice=revoked"))
+}
+
+// ---------------------------------------------------------------- invitations
+
+#[derive(askama::Template)]
+#[template(path = "welcome.html")]
+struct WelcomePage {
+    layout: Layout,
+    name: String,
+    email: String,
+    token: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct WelcomeQuery {
+    token: Option<String>,
+}
+
+fn welcome_page(person: &steward_domain::Person, token: String, error: Option<String>) -> Response {
+    render(&WelcomePage {
+        layout: Layout {
+            title: "Welcome".into(),
+            user_name: String::new(),
+            staff: false,
+            admin_nav: false,
+            // The link's secret is itself the proof of origin for this one form.
+            csrf: String::new(),
+            section: "welcome",
+            notice: None,
+        },
+        name: person.name.clone(),
+        email: person.email.clone(),
+        token,
+        error,
+    })
+}
+
+/// `GET /welcome?token=…`: choose a password with an invitation link.
+pub async fn welcome_form(State(s): State<AppState>, Query(q): Query<WelcomeQuery>) -> PageResult {
+    let token = q.token.unwrap_or_default();
+    let person = s.service.password_link(&token).await.map_err(|_| {
+        PageError::Invalid(
+            "This link is not valid any more. Ask your administrator for a new one.".into(),
+        )
+    })?;
+    Ok(welcome_page(&person, token, None))
+}
+
+#[derive(Deserialize)]
+pub struct WelcomeForm {
+    token: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+/// `POST /welcome`.
+pub async fn welcome(State(s): State<AppState>, Form(f): Form<WelcomeForm>) -> PageResult {
+    let person = s.service.password_link(&f.token).await.map_err(|_| {
+        PageError::Invalid(
+            "This link is not valid any more. Ask your administrator for a new one.".into(),
+        )
+    })?;
+    if f.new_password != f.confirm_password {
+        return Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            welcome_page(
+                &person,
+                f.token,
+                Some("The two passwords are not the same.".into()),
+            ),
+        )
+            .into_response());
+    }
+    match s
+        .service
+        .set_password_with_link(&f.token, &f.new_password)
+        .await
+    {
+        Ok(_) => Ok(see_other("/sign-in?notice=welcome")),
+        Err(ServiceError::Invalid { message, .. }) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            welcome_page(&person, f.token, Some(format!("The password {message}."))),
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }

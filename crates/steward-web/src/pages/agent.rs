@@ -84,11 +84,21 @@ pub struct SortLink {
     pub aria: &'static str,
 }
 
+/// One of the person's saved views.
+pub struct SavedViewLink {
+    pub id: i64,
+    pub name: String,
+    pub href: String,
+    pub current: bool,
+}
+
 #[derive(askama::Template)]
 #[template(path = "agent_queue.html")]
 struct QueuePage {
     layout: Layout,
     views: Vec<ViewLink>,
+    saved: Vec<SavedViewLink>,
+    this_query: String,
     view_label: String,
     rows: Vec<TicketRow>,
     total: i64,
@@ -380,9 +390,28 @@ pub async fn queue(
         )
     }));
 
+    let this_href = base(&[("sort", sort_key.to_string()), ("order", order_str.into())]);
+    let this_query = this_href
+        .trim_start_matches("/agent")
+        .trim_start_matches('?')
+        .to_string();
+    let saved = s
+        .service
+        .saved_views(actor)
+        .await?
+        .into_iter()
+        .map(|v| SavedViewLink {
+            id: v.id,
+            current: v.query == this_query,
+            href: format!("/agent?{}", v.query),
+            name: v.name,
+        })
+        .collect();
     Ok(render(&QueuePage {
         layout: caller.layout(view_label.clone(), "queue", notice(q.notice.as_deref())),
         views,
+        saved,
+        this_query,
         view_label,
         rows,
         total,
@@ -415,6 +444,41 @@ async fn staff_list(s: &AppState, actor: &steward_domain::Actor) -> PageResult<V
             },
         )
         .await?)
+}
+
+// ---------------------------------------------------------------- saved views
+
+#[derive(Debug, Deserialize)]
+pub struct SaveViewForm {
+    csrf: String,
+    name: String,
+    query: String,
+}
+
+/// `POST /agent/views`: saves the queue being looked at.
+pub async fn save_view(
+    State(s): State<AppState>,
+    StaffCaller(caller): StaffCaller,
+    Form(f): Form<SaveViewForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    let v = s
+        .service
+        .save_view(caller.actor(), &f.name, &f.query)
+        .await?;
+    Ok(see_other(&format!("/agent?{}&notice=saved", v.query)))
+}
+
+/// `POST /agent/views/{id}/delete`.
+pub async fn delete_view(
+    State(s): State<AppState>,
+    StaffCaller(caller): StaffCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    s.service.delete_view(caller.actor(), id).await?;
+    Ok(see_other("/agent?notice=deleted"))
 }
 
 // ---------------------------------------------------------------- bulk
@@ -536,6 +600,7 @@ struct TicketPage {
     draft: String,
     draft_internal: bool,
     form_error: Option<String>,
+    canned: Vec<Choice>,
 }
 
 fn describe(
@@ -568,12 +633,29 @@ fn describe(
     }
 }
 
+/// A canned response's text for one ticket: `{requester}` and `{ticket}` filled in.
+fn fill_in(body: &str, requester: &str, number: i64) -> String {
+    body.replace("{requester}", requester)
+        .replace("{ticket}", &format!("#{number}"))
+}
+
 async fn ticket_page(
     s: &AppState,
     caller: &PageCaller,
     number: i64,
     notice_key: Option<&str>,
     draft: Option<(String, bool, String)>,
+) -> PageResult {
+    ticket_page_with(s, caller, number, notice_key, draft, None).await
+}
+
+async fn ticket_page_with(
+    s: &AppState,
+    caller: &PageCaller,
+    number: i64,
+    notice_key: Option<&str>,
+    draft: Option<(String, bool, String)>,
+    insert_canned: Option<i64>,
 ) -> PageResult {
     let actor = caller.actor();
     let t = s.service.get_ticket_by_number(actor, number).await?;
@@ -674,10 +756,26 @@ async fn ticket_page(
             Some(c.id) == t.category_id,
         )
     }));
-    let (draft, draft_internal, form_error) = match draft {
+    let (mut draft, draft_internal, form_error) = match draft {
         Some((d, internal, e)) => (d, internal, Some(e)),
         None => (String::new(), false, None),
     };
+    let canned_list = s.service.canned_responses(actor).await?;
+    if let Some(id) = insert_canned {
+        if let Some(c) = canned_list.iter().find(|c| c.id == id) {
+            draft = fill_in(&c.body, &names.person(Some(t.requester_id)), t.number);
+        }
+    }
+    let canned = canned_list
+        .iter()
+        .map(|c| {
+            Choice::new(
+                c.id.to_string(),
+                c.title.clone(),
+                Some(c.id) == insert_canned,
+            )
+        })
+        .collect();
     Ok(render(&TicketPage {
         layout: caller.layout(
             format!("#{} {}", t.number, t.subject),
@@ -711,12 +809,15 @@ async fn ticket_page(
         draft,
         draft_internal,
         form_error,
+        canned,
     }))
 }
 
 #[derive(Debug, Deserialize)]
-pub struct NoticeQuery {
+pub struct TicketQuery {
     notice: Option<String>,
+    /// Start the reply with this canned response (without JavaScript).
+    canned: Option<i64>,
 }
 
 /// `GET /agent/tickets/{number}`.
@@ -724,9 +825,36 @@ pub async fn ticket(
     State(s): State<AppState>,
     StaffCaller(caller): StaffCaller,
     Path(number): Path<i64>,
-    Query(q): Query<NoticeQuery>,
+    Query(q): Query<TicketQuery>,
 ) -> PageResult {
-    ticket_page(&s, &caller, number, q.notice.as_deref(), None).await
+    ticket_page_with(&s, &caller, number, q.notice.as_deref(), None, q.canned).await
+}
+
+/// `GET /agent/tickets/{number}/canned/{id}`: a canned response's text, filled in for this ticket
+/// (for inserting at the cursor).
+pub async fn canned_text(
+    State(s): State<AppState>,
+    StaffCaller(caller): StaffCaller,
+    Path((number, id)): Path<(i64, i64)>,
+) -> PageResult {
+    let actor = caller.actor();
+    let t = s.service.get_ticket_by_number(actor, number).await?;
+    let c = s.service.canned_response(actor, id).await?;
+    let requester = s
+        .service
+        .people_by_ids(actor, &[t.requester_id])
+        .await?
+        .pop()
+        .map(|p| p.name)
+        .unwrap_or_default();
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        fill_in(&c.body, &requester, t.number),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 //! without JavaScript, and every page asks the same use cases, and so the same policy, as the API.
 
 pub mod account;
+pub mod admin;
 pub mod agent;
 pub mod assets;
 pub mod live;
@@ -29,6 +30,8 @@ pub struct Layout {
     /// The signed-in person's name (empty on the sign-in page).
     pub user_name: String,
     pub staff: bool,
+    /// Admins and managers see the administration pages.
+    pub admin_nav: bool,
     /// The form token of this session, for every state-changing form.
     pub csrf: String,
     /// Which top-level section is current ("queue", "new", "portal", …).
@@ -58,6 +61,10 @@ impl PageCaller {
             title: title.into(),
             user_name: self.auth.person.name.clone(),
             staff: self.auth.actor.is_staff(),
+            admin_nav: matches!(
+                self.auth.actor.role,
+                steward_domain::Role::Admin | steward_domain::Role::Manager
+            ),
             csrf: self.csrf.clone(),
             section,
             notice,
@@ -230,6 +237,7 @@ impl IntoResponse for PageError {
                 title: title.to_string(),
                 user_name: String::new(),
                 staff: false,
+                admin_nav: false,
                 csrf: String::new(),
                 section: "",
                 notice: None,
@@ -282,6 +290,10 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "resolved" => "Marked as resolved. Reply if the problem comes back.",
         "password" => "Your password was changed.",
         "bulk" => "Tickets updated.",
+        "saved" => "Saved.",
+        "deleted" => "Deleted.",
+        "revoked" => "Token revoked.",
+        "welcome" => "Your password is set. Welcome to Steward.",
         _ => return None,
     })
 }
