@@ -18,4 +18,5 @@ mod cli;
 mod live;
 mod migrations;
 mod openapi;
+mod pages;
 mod story;

@@ -1,0 +1,452 @@
+//! The HTML pages over plain HTTP (no browser): forms, CSRF, the policy behind every page, and the
+//! administration flows. Runs on SQLite and PostgreSQL.
+
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use steward_domain::Role;
+
+use crate::harness::TestApp;
+use crate::on_both;
+
+/// A browser-like client: keeps its session cookie, does not follow redirects.
+struct Page<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+    cookie: String,
+}
+
+fn csrf_in(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a csrf token");
+    let rest = &html[at + 19..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+impl<'a> Page<'a> {
+    async fn sign_in(app: &'a TestApp, email: &str, password: &str) -> Page<'a> {
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        let form = http
+            .get(format!("{}/sign-in", app.base))
+            .send()
+            .await
+            .unwrap();
+        let form_cookie = form.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let html = form.text().await.unwrap();
+        let res = http
+            .post(format!("{}/sign-in", app.base))
+            .header("cookie", &form_cookie)
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf", &csrf_in(&html)),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in failed");
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap())
+            .find(|c| c.starts_with("steward_session="))
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        Page { app, http, cookie }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.app.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, res.text().await.unwrap(), location)
+    }
+
+    /// Posts a form with this session's token (taken from `token_from`'s page).
+    async fn post(
+        &self,
+        path: &str,
+        token_from: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let (_, html, _) = self.get(token_from).await;
+        let csrf = csrf_in(&html);
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &csrf));
+        self.post_raw(path, &all).await
+    }
+
+    async fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.app.base))
+            .header("cookie", &self.cookie)
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, res.text().await.unwrap(), location)
+    }
+}
+
+async fn with_password(app: &TestApp, email: &str, role: Role, org: Option<i64>) {
+    app.service
+        .create_person(
+            &steward_domain::Actor::system(),
+            steward_service::NewPersonInput {
+                email: email.into(),
+                name: email.split('@').next().unwrap().into(),
+                role,
+                organisation_id: org.map(steward_domain::OrgId),
+                org_access: false,
+                password: Some("a long enough password".into()),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn forms_need_the_session_token_and_pages_follow_the_policy(app: &TestApp) {
+    with_password(app, "tom@msp.example", Role::Technician, None).await;
+    let acme = app
+        .service
+        .create_org(
+            &steward_domain::Actor::system(),
+            steward_service::NewOrg {
+                name: "Acme".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    with_password(app, "ann@acme.example", Role::Requester, Some(acme)).await;
+    let tom = Page::sign_in(app, "tom@msp.example", "a long enough password").await;
+    let (status, html, _) = tom.get("/agent/new").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("New ticket"));
+    // Without the token, or with another session's, a form is refused and changes nothing.
+    let ann = Page::sign_in(app, "ann@acme.example", "a long enough password").await;
+    let (_, ann_html, _) = ann.get("/portal/new").await;
+    let (status, _, _) = tom
+        .post_raw(
+            "/agent/new",
+            &[
+                ("subject", "forged"),
+                ("requester", "2"),
+                ("csrf", &csrf_in(&ann_html)),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = tom
+        .post_raw("/agent/new", &[("subject", "forged"), ("requester", "2")])
+        .await;
+    assert!(status.is_client_error());
+    assert_eq!(
+        app.service
+            .count_tickets(&steward_domain::Actor::system(), &Default::default())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Ann asks in the portal; her request shows, and escapes what she typed.
+    let (status, _, location) = ann
+        .post(
+            "/portal/new",
+            "/portal/new",
+            &[
+                ("subject", "<script>alert(1)</script> printer"),
+                ("body", "It <b>jams</b>"),
+                ("type", "incident"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    let (_, html, _) = ann.get(&location).await;
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62; printer"),
+        "escaped subject"
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(
+        html.contains("It &#60;b&#62;jams&#60;/b&#62;"),
+        "escaped body"
+    );
+    let number: i64 = location
+        .trim_start_matches("/portal/tickets/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // Tom sees it; Ann cannot open the agent page (she is sent to the portal).
+    let (status, html, _) = tom.get(&format!("/agent/tickets/{number}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("printer"));
+    let (status, _, location) = ann.get(&format!("/agent/tickets/{number}")).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/portal"))
+    );
+    // A number that is not hers is "not found".
+    let (status, html, _) = ann.get(&format!("/portal/tickets/{}", number + 1)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Not found"));
+    // Security headers are on every page.
+    let res = ann
+        .http
+        .get(format!("{}/portal", app.base))
+        .header("cookie", &ann.cookie)
+        .send()
+        .await
+        .unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+
+    // Ann marks it solved; it is resolved, and her next message reopens it.
+    let (status, _, _) = ann
+        .post(
+            &format!("/portal/tickets/{number}/resolve"),
+            &format!("/portal/tickets/{number}"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = ann.get(&format!("/portal/tickets/{number}")).await;
+    assert!(html.contains("Resolved"));
+    ann.post(
+        &format!("/portal/tickets/{number}/reply"),
+        &format!("/portal/tickets/{number}"),
+        &[("body", "It is back")],
+    )
+    .await;
+    let (_, html, _) = tom.get(&format!("/agent/tickets/{number}")).await;
+    assert!(html.contains("status-open"));
+}
+on_both!(forms_need_the_session_token_and_pages_follow_the_policy);
+
+async fn administration_invitations_views_and_canned_responses(app: &TestApp) {
+    with_password(app, "root@msp.example", Role::Admin, None).await;
+    with_password(app, "tom@msp.example", Role::Technician, None).await;
+    let root = Page::sign_in(app, "root@msp.example", "a long enough password").await;
+    let tom = Page::sign_in(app, "tom@msp.example", "a long enough password").await;
+
+    // An administrator adds a person and gets an invitation link.
+    let (status, html, _) = root
+        .post(
+            "/agent/admin/people",
+            "/agent/admin/people",
+            &[
+                ("name", "Nina New"),
+                ("email", "nina@msp.example"),
+                ("role", "technician"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{html}");
+    let at = html.find("/welcome?token=").expect("an invitation link");
+    let link = html[at..].split('<').next().unwrap().to_string();
+    let anon = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let res = anon
+        .get(format!("{}{link}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let token = link.trim_start_matches("/welcome?token=").to_string();
+    let res = anon
+        .post(format!("{}/welcome", app.base))
+        .form(&[
+            ("token", token.as_str()),
+            ("new_password", "nina's new password"),
+            ("confirm_password", "nina's new password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    Page::sign_in(app, "nina@msp.example", "nina's new password").await;
+    // The link works once.
+    let res = anon
+        .get(format!("{}{link}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A technician may not manage people, even by posting the form directly.
+    let (status, _, _) = tom
+        .post(
+            "/agent/admin/people",
+            "/agent/admin/people",
+            &[("name", "X"), ("email", "x@msp.example"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Canned responses: written by the administrator, inserted by the technician.
+    let (status, _, _) = root
+        .post(
+            "/agent/admin/canned",
+            "/agent/admin/canned",
+            &[
+                ("title", "Restart"),
+                (
+                    "body",
+                    "Hello {requester}, please restart and tell us about {ticket}.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = tom
+        .post(
+            "/agent/admin/canned",
+            "/agent/admin/canned",
+            &[("title", "Mine"), ("body", "x")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let req = app
+        .person("rae@example.com", Role::Requester, None, false)
+        .await
+        .0;
+    let t = app
+        .service
+        .create_ticket(
+            &steward_domain::Actor::system(),
+            steward_service::CreateTicket {
+                subject: "Slow".into(),
+                requester_id: Some(steward_domain::PersonId(req)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let canned = app
+        .service
+        .canned_responses(&steward_domain::Actor::system())
+        .await
+        .unwrap();
+    let (status, text, _) = tom
+        .get(&format!(
+            "/agent/tickets/{}/canned/{}",
+            t.number, canned[0].id
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        text,
+        format!("Hello rae, please restart and tell us about #{}.", t.number)
+    );
+    let (_, html, _) = tom
+        .get(&format!(
+            "/agent/tickets/{}?canned={}",
+            t.number, canned[0].id
+        ))
+        .await;
+    assert!(
+        html.contains("please restart and tell us about"),
+        "the draft is filled in without JavaScript"
+    );
+
+    // Saved views are one's own.
+    let (status, _, location) = tom
+        .post(
+            "/agent/views",
+            "/agent",
+            &[
+                ("name", "Critical ones"),
+                ("query", "view=open&priority=critical"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location
+        .unwrap()
+        .starts_with("/agent?view=open&priority=critical"));
+    let (_, html, _) = tom.get("/agent").await;
+    assert!(html.contains("Critical ones"));
+    let (_, html, _) = root.get("/agent").await;
+    assert!(!html.contains("Critical ones"));
+    let views = app
+        .service
+        .saved_views(
+            &app.service
+                .get_person_by_email(&steward_domain::Actor::system(), "tom@msp.example")
+                .await
+                .unwrap()
+                .actor(),
+        )
+        .await
+        .unwrap();
+    let (status, _, _) = root
+        .post(
+            &format!("/agent/views/{}/delete", views[0].id),
+            "/agent",
+            &[],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "someone else's view cannot be deleted"
+    );
+
+    // API tokens of one's own, from the account page; the secret is shown once.
+    let (status, html, _) = tom
+        .post("/account/tokens", "/account", &[("label", "scripts")])
+        .await;
+    assert_eq!(status, 200);
+    let at = html.find("id=\"new-token\">").unwrap() + 15;
+    let secret = &html[at..at + 68];
+    assert!(secret.starts_with("stw_"));
+    let (_, again, _) = tom.get("/account").await;
+    assert!(!again.contains(secret));
+    let api = app
+        .call(reqwest::Method::GET, "/api/v1/me", Some(secret), None)
+        .await;
+    assert_eq!(api.0, 200);
+}
+on_both!(administration_invitations_views_and_canned_responses);
