@@ -382,6 +382,8 @@ impl Service {
             }
         }
         tx.commit().await?;
+        // Tickets may have moved between organisations: queue counts are stale.
+        self.counts.invalidate();
         Ok(p)
     }
 

@@ -5,6 +5,7 @@
 
 mod auth;
 mod clock;
+mod counts;
 mod directory;
 mod error;
 mod limiter;
@@ -35,6 +36,7 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     limiter: Arc<limiter::SignInLimiter>,
     notices: tokio::sync::broadcast::Sender<Notice>,
+    counts: Arc<counts::CountCache>,
 }
 
 impl Service {
@@ -44,6 +46,7 @@ impl Service {
             clock,
             limiter: Arc::new(limiter::SignInLimiter::default()),
             notices: notices::channel(),
+            counts: Arc::default(),
         }
     }
 

@@ -88,6 +88,7 @@ impl Service {
         tx.notify(&notice.encode()).await?;
         let backend = tx.backend();
         tx.commit().await?;
+        self.counts.invalidate();
         if backend == Backend::Sqlite {
             let _ = self.notices.send(notice);
         }
@@ -101,10 +102,13 @@ impl Service {
             return Ok(None);
         };
         let tx = self.notices.clone();
+        let counts = self.counts.clone();
         Ok(Some(tokio::spawn(async move {
             loop {
                 match listener.next().await {
                     Ok(payload) => {
+                        // A change on any node makes this node's remembered counts stale.
+                        counts.invalidate();
                         if let Some(n) = Notice::decode(&payload) {
                             let _ = tx.send(n);
                         }

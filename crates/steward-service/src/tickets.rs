@@ -1,6 +1,6 @@
 //! Use cases for tickets: create, read, list, change, reply, note, history.
 
-use steward_domain::policy::{check, ticket_scope, Action, TicketOwner};
+use steward_domain::policy::{check, ticket_scope, Action, TicketOwner, TicketScope};
 use steward_domain::{
     validate, Actor, CategoryId, Channel, EventAction, HistoryEntry, Impact, Message, MessageKind,
     PersonId, Priority, Status, TeamId, Ticket, TicketId, TicketPatch, TicketType, Urgency,
@@ -349,8 +349,23 @@ impl Service {
 
     /// How many tickets the actor may see pass the filter.
     pub async fn count_tickets(&self, actor: &Actor, filter: &TicketFilter) -> Result<i64> {
-        let mut c = self.store.read().await?;
-        Ok(c.count_tickets(ticket_scope(actor), filter).await?)
+        let scope = ticket_scope(actor);
+        // Staff all see the same counts; those are remembered until the next change.
+        let key = (scope == TicketScope::All).then(|| format!("{filter:?}"));
+        if let Some(n) = key.as_deref().and_then(|k| self.counts.get(k)) {
+            return Ok(n);
+        }
+        let generation = self.counts.generation();
+        let n = self
+            .store
+            .read()
+            .await?
+            .count_tickets(scope, filter)
+            .await?;
+        if let Some(k) = key {
+            self.counts.put(k, generation, n);
+        }
+        Ok(n)
     }
 
     /// The requester says the problem is solved: the ticket becomes resolved (and reopens if they

@@ -292,9 +292,21 @@ pub async fn queue(
             .iter()
             .map(|t| (format!("team-{}", t.id), t.name.clone())),
     );
+    // The current view's count is the total already counted, unless filters narrowed it.
+    let count_of = |key: &str| {
+        let (f, _) = view_filter(key, me);
+        let reuse = key == view && !filters_active;
+        let s = s.clone();
+        async move {
+            if reuse {
+                Ok(total)
+            } else {
+                s.service.count_tickets(actor, &f).await
+            }
+        }
+    };
     for (key, label) in view_keys {
-        let (f, _) = view_filter(&key, me);
-        let count = s.service.count_tickets(actor, &f).await?;
+        let count = count_of(&key).await?;
         views.push(ViewLink {
             current: key == view,
             key,
@@ -305,10 +317,7 @@ pub async fn queue(
     views.push(ViewLink {
         key: "recent".into(),
         label: "Recently updated".into(),
-        count: s
-            .service
-            .count_tickets(actor, &TicketFilter::default())
-            .await?,
+        count: count_of("recent").await?,
         current: view == "recent",
     });
 
