@@ -616,6 +616,26 @@ async fn screenshots_of_the_main_pages() {
             std::fs::write(dir.join(format!("{name}-{theme}.png")), png).unwrap();
         }
     }
+    // The portal on a phone.
+    ann_c.set_window_size(390, 844).await.unwrap();
+    ann_c
+        .goto(&format!("{}/portal/tickets/{n}", app.base))
+        .await
+        .unwrap();
+    ann_c.execute("localStorage.setItem('steward-theme', 'light'); document.documentElement.setAttribute('data-theme', 'light');", vec![]).await.unwrap();
+    std::fs::write(
+        dir.join("portal-phone.png"),
+        ann_c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.goto(&format!("{}/agent/admin/people", app.base))
+        .await
+        .unwrap();
+    std::fs::write(
+        dir.join("admin-people-dark.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     c.close().await.unwrap();
     ann_c.close().await.unwrap();
     app.stop().await;

@@ -450,3 +450,155 @@ async fn administration_invitations_views_and_canned_responses(app: &TestApp) {
     assert_eq!(api.0, 200);
 }
 on_both!(administration_invitations_views_and_canned_responses);
+
+async fn new_tickets_on_behalf_and_bulk_changes(app: &TestApp) {
+    with_password(app, "tom@msp.example", Role::Technician, None).await;
+    let tom = Page::sign_in(app, "tom@msp.example", "a long enough password").await;
+    let (req, _) = app
+        .person("walter@example.com", Role::Requester, None, false)
+        .await;
+    // Find the requester by the start of their address, then open a ticket for them (a phone call).
+    let (_, html, _) = tom.get("/agent/new?q=walt").await;
+    assert!(html.contains("walter@example.com"));
+    let req_s = req.to_string();
+    let (status, _, location) = tom
+        .post(
+            "/agent/new",
+            "/agent/new",
+            &[
+                ("requester", &req_s),
+                ("subject", "Phone: printer offline"),
+                ("body", "Caller says it beeps."),
+                ("channel", "phone"),
+                ("urgency", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    let (_, html, _) = tom.get(&location).await;
+    assert!(
+        html.contains("Phone: printer offline")
+            && html.contains("via Phone")
+            && html.contains("Caller says it beeps.")
+    );
+    // Without a requester, the form comes back with what was typed and says why.
+    let (status, html, _) = tom
+        .post("/agent/new", "/agent/new", &[("subject", "Orphan")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Choose the requester first") && html.contains("value=\"Orphan\""));
+
+    // Two more tickets, then one bulk change to two of them.
+    let mut numbers = vec![];
+    for s in ["Bulk one", "Bulk two", "Left alone"] {
+        let t = app
+            .service
+            .create_ticket(
+                &steward_domain::Actor::system(),
+                steward_service::CreateTicket {
+                    subject: s.into(),
+                    requester_id: Some(steward_domain::PersonId(req)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        numbers.push(t.number);
+    }
+    let (t1, t2) = (format!("t{}", numbers[0]), format!("t{}", numbers[1]));
+    let (status, _, location) = tom
+        .post(
+            "/agent/bulk",
+            "/agent?view=open",
+            &[
+                (t1.as_str(), "on"),
+                (t2.as_str(), "on"),
+                ("assignee", "me"),
+                ("priority", "critical"),
+                ("add_tag", "outage"),
+                ("back", "/agent?view=open"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/agent?view=open&notice=bulk"));
+    let system = steward_domain::Actor::system();
+    for (n, changed) in [(numbers[0], true), (numbers[1], true), (numbers[2], false)] {
+        let t = app.service.get_ticket_by_number(&system, n).await.unwrap();
+        assert_eq!(t.assignee_id.is_some(), changed, "#{n}");
+        assert_eq!(
+            t.priority == steward_domain::Priority::Critical,
+            changed,
+            "#{n}"
+        );
+        assert_eq!(t.tags.contains(&"outage".to_string()), changed, "#{n}");
+    }
+    let (_, html, _) = tom.get("/agent?view=mine").await;
+    assert!(html.contains("Bulk one") && html.contains("Bulk two") && !html.contains("Left alone"));
+}
+on_both!(new_tickets_on_behalf_and_bulk_changes);
+
+async fn signing_in_replaces_an_existing_session(app: &TestApp) {
+    with_password(app, "tom@msp.example", Role::Technician, None).await;
+    let first = Page::sign_in(app, "tom@msp.example", "a long enough password").await;
+    // Signing in again while holding a session ends the old one (no fixation).
+    let http = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let form = http
+        .get(format!("{}/sign-in", app.base))
+        .send()
+        .await
+        .unwrap();
+    let form_cookie = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = form.text().await.unwrap();
+    let res = http
+        .post(format!("{}/sign-in", app.base))
+        .header("cookie", format!("{form_cookie}; {}", first.cookie))
+        .form(&[
+            ("email", "tom@msp.example"),
+            ("password", "a long enough password"),
+            ("csrf", csrf_in(&html).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let new_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .find(|c| c.to_str().unwrap().starts_with("steward_session="))
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !new_cookie.starts_with(&first.cookie),
+        "a new session id is issued"
+    );
+    let (status, _, location) = first.get("/agent").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.unwrap().starts_with("/sign-in"));
+    // A sign-in form without its cookie is refused.
+    let res = http
+        .post(format!("{}/sign-in", app.base))
+        .form(&[
+            ("email", "tom@msp.example"),
+            ("password", "a long enough password"),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+on_both!(signing_in_replaces_an_existing_session);
