@@ -8,7 +8,8 @@ use serde::Deserialize;
 use steward_service::{ServiceError, SignIn};
 
 use super::{
-    constant_time_eq, hex, render, safe_next, see_other, Layout, PageCaller, PageError, PageResult,
+    constant_time_eq, hex, render, safe_next, see_other, CsrfOnly, Layout, PageCaller, PageError,
+    PageResult,
 };
 use crate::extract::{cookie_value, session_cookie, session_set_cookie, ClientMeta};
 use crate::AppState;
@@ -183,16 +184,11 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 /// `POST /sign-out`.
 pub async fn sign_out(
     State(s): State<AppState>,
     caller: PageCaller,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<CsrfOnly>,
 ) -> PageResult {
     caller.check_csrf(&f.csrf)?;
     if let Some(hash) = &caller.auth.session_hash {
@@ -381,7 +377,7 @@ pub async fn revoke_token(
     State(s): State<AppState>,
     caller: PageCaller,
     axum::extract::Path(id): axum::extract::Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<CsrfOnly>,
 ) -> PageResult {
     caller.check_csrf(&f.csrf)?;
     s.service

@@ -9,7 +9,9 @@ use steward_domain::{Named, OrgId, Person, PersonId, Role, TeamId};
 use steward_service::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch};
 use steward_store::directory::PeopleFilter;
 
-use super::{notice, render, see_other, Choice, Layout, PageError, PageResult, StaffCaller};
+use super::{
+    blank, notice, parse_id, render, see_other, Choice, Layout, PageError, PageResult, StaffCaller,
+};
 use crate::AppState;
 
 fn role_label(r: Role) -> &'static str {
@@ -26,19 +28,6 @@ fn role_choices(current: Option<Role>) -> Vec<Choice> {
         .iter()
         .map(|&r| Choice::new(r.as_str(), role_label(r), Some(r) == current))
         .collect()
-}
-
-fn blank(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn id_of(field: &str, s: &Option<String>) -> PageResult<Option<i64>> {
-    blank(s)
-        .map(|v| {
-            v.parse::<i64>()
-                .map_err(|_| PageError::Invalid(format!("{field}: not an id")))
-        })
-        .transpose()
 }
 
 // ---------------------------------------------------------------- people
@@ -169,7 +158,7 @@ pub async fn create_person(
                 email: f.email,
                 name: f.name,
                 role,
-                organisation_id: id_of("organisation", &f.organisation)?.map(OrgId),
+                organisation_id: parse_id("organisation", &f.organisation)?.map(OrgId),
                 org_access: f.org_access.is_some(),
                 password: None,
             },
@@ -457,8 +446,8 @@ pub async fn team_member(
     Form(f): Form<MemberForm>,
 ) -> PageResult {
     caller.check_csrf(&f.csrf)?;
-    let person =
-        id_of("person", &f.person)?.ok_or_else(|| PageError::Invalid("Choose a person.".into()))?;
+    let person = parse_id("person", &f.person)?
+        .ok_or_else(|| PageError::Invalid("Choose a person.".into()))?;
     if f.remove.is_some() {
         s.service
             .remove_team_member(caller.actor(), TeamId(id), PersonId(person))

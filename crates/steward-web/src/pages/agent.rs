@@ -15,9 +15,10 @@ use steward_store::directory::PeopleFilter;
 use steward_store::tickets::{PageRequest, TicketFilter, TicketSort};
 
 use super::{
-    ago, channel_label, impact_choices, notice, priority_choices, priority_label, render,
-    see_other, status_choices, status_label, type_choices, type_label, urgency_choices, when,
-    Choice, Layout, Names, PageCaller, PageError, PageResult, StaffCaller, TicketRow,
+    ago, blank, channel_label, impact_choices, notice, parse, parse_id, priority_choices,
+    priority_label, render, see_other, status_choices, status_label, type_choices, type_label,
+    urgency_choices, when, Choice, CsrfOnly, Layout, Names, PageCaller, PageError, PageResult,
+    StaffCaller, TicketRow,
 };
 use crate::AppState;
 
@@ -30,25 +31,6 @@ const ACTIVE: [Status; 4] = [
     Status::PendingRequester,
     Status::PendingVendor,
 ];
-
-fn blank(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn parse<T: Named>(s: &Option<String>) -> PageResult<Option<T>> {
-    blank(s)
-        .map(|v| T::parse(v).map_err(|e| PageError::Invalid(e.to_string())))
-        .transpose()
-}
-
-fn parse_id(field: &str, s: &Option<String>) -> PageResult<Option<i64>> {
-    blank(s)
-        .map(|v| {
-            v.parse::<i64>()
-                .map_err(|_| PageError::Invalid(format!("{field}: not an id: {v:?}")))
-        })
-        .transpose()
-}
 
 // ---------------------------------------------------------------- queue
 
@@ -1017,11 +999,6 @@ pub async fn add_message(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
 }
 
 /// `POST /agent/tickets/{number}/assign-to-me`.

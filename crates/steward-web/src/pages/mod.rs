@@ -275,6 +275,34 @@ struct ErrorPage {
     message: String,
 }
 
+/// A form field's value, trimmed; `None` when absent or blank.
+pub fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A form field holding a stable name (a status, a priority…), if given.
+pub fn parse<T: steward_domain::Named>(s: &Option<String>) -> PageResult<Option<T>> {
+    blank(s)
+        .map(|v| T::parse(v).map_err(|e| PageError::Invalid(e.to_string())))
+        .transpose()
+}
+
+/// A form field holding an id, if given.
+pub fn parse_id(field: &str, s: &Option<String>) -> PageResult<Option<i64>> {
+    blank(s)
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| PageError::Invalid(format!("{field}: not an id: {v:?}")))
+        })
+        .transpose()
+}
+
+/// A form with nothing but its token (a button that does one thing).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
 /// Results of page handlers.
 pub type PageResult<T = Response> = Result<T, PageError>;
 

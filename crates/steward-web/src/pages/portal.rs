@@ -9,8 +9,8 @@ use steward_service::{CreateTicket, MessageInput, ServiceError};
 use steward_store::tickets::{PageRequest, TicketFilter, TicketSort};
 
 use super::{
-    ago, notice, render, see_other, status_label, type_choices, type_label, when, Choice, Layout,
-    PageCaller, PageError, PageResult,
+    ago, notice, render, see_other, status_label, type_choices, type_label, when, Choice, CsrfOnly,
+    Layout, PageCaller, PageError, PageResult,
 };
 use crate::AppState;
 
@@ -392,11 +392,6 @@ pub async fn reply(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
 }
 
 /// `POST /portal/tickets/{number}/resolve`: "my problem is solved".
