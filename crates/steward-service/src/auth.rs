@@ -168,6 +168,16 @@ impl Service {
         Ok(())
     }
 
+    /// Whether the session with this hash (from [`Authenticated::session_hash`]) is still live:
+    /// not ended, not expired, its person active. For long-lived connections to re-check.
+    pub async fn session_alive(&self, session_hash: &str) -> Result<bool> {
+        match self.store.read().await?.find_session(session_hash).await {
+            Ok((s, p)) => Ok(s.expires_at > self.now() && p.active),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Ends the session with this hash (from [`Authenticated::session_hash`]).
     pub async fn end_session(&self, session_hash: &str) -> Result<()> {
         let mut tx = self.store.write().await?;

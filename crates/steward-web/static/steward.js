@@ -17,8 +17,15 @@
       (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
     var next = current === "dark" ? "light" : "dark";
     root.setAttribute("data-theme", next);
+    b.setAttribute("aria-pressed", String(next === "dark"));
     try { localStorage.setItem("steward-theme", next); } catch (err) { /* ignore */ }
   });
+  var toggle = document.querySelector("[data-theme-toggle]");
+  if (toggle) {
+    var t0 = document.documentElement.getAttribute("data-theme") ||
+      (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+    toggle.setAttribute("aria-pressed", String(t0 === "dark"));
+  }
 
   // ---- lists: j/k to move, Enter to open, click a row ----
   function rows() {
@@ -27,12 +34,12 @@
   function selected() {
     return document.querySelector("[data-list] tbody tr.selected");
   }
-  function select(row) {
+  function select(row, quiet) {
     var old = selected();
-    if (old) { old.classList.remove("selected"); old.removeAttribute("aria-selected"); }
+    if (old) old.classList.remove("selected");
     if (!row) return;
     row.classList.add("selected");
-    row.setAttribute("aria-selected", "true");
+    if (quiet) return; // a live refresh keeps the selection but never moves focus
     var link = row.querySelector("a");
     if (link) link.focus({ preventScroll: true });
     row.scrollIntoView({ block: "nearest" });
@@ -74,22 +81,59 @@
     e.preventDefault();
     var id = form.querySelector("select").value;
     fetch(form.getAttribute("data-canned") + encodeURIComponent(id), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (r) {
+        var type = r.headers.get("content-type") || "";
+        // A redirect (to sign in) or anything but text is not the response's text.
+        return r.ok && !r.redirected && type.indexOf("text/plain") === 0 ? r.text() : Promise.reject(r.status);
+      })
       .then(function (text) {
         var start = box.selectionStart || 0, end = box.selectionEnd || 0;
         box.value = box.value.slice(0, start) + text + box.value.slice(end);
         box.focus();
         box.selectionStart = box.selectionEnd = start + text.length;
       })
-      .catch(function () { form.submit(); });
+      .catch(function () {
+        var note = form.querySelector(".canned-error");
+        if (!note) {
+          note = document.createElement("span");
+          note.className = "canned-error error";
+          note.setAttribute("role", "alert");
+          form.appendChild(note);
+        }
+        note.textContent = "Could not insert it (signed out?). Your text is unchanged.";
+      });
   });
 
   // ---- live updates (agent pages): refresh what changed, without a reload ----
-  function swap(doc, selector, keepIfFocused) {
+  // Whether a region holds input the person is working on: focus in a control, or a control
+  // changed and not yet submitted.
+  function busy(region) {
+    var a = document.activeElement;
+    if (a && region.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) return true;
+    var controls = region.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < controls.length; i++) {
+      var c = controls[i];
+      if (c.type === "hidden") continue;
+      if (c.tagName === "SELECT") {
+        // Without a default, a select starts on its first option.
+        var initial = 0;
+        for (var j = 0; j < c.options.length; j++) {
+          if (c.options[j].defaultSelected) { initial = j; break; }
+        }
+        if (c.selectedIndex !== initial) return true;
+      } else if (c.type === "checkbox" || c.type === "radio") {
+        if (c.checked !== c.defaultChecked) return true;
+      } else if (c.value !== c.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function swap(doc, selector, keepIfBusy) {
     var now = document.querySelector(selector);
     var next = doc.querySelector(selector);
     if (!now || !next) return false;
-    if (keepIfFocused && now.contains(document.activeElement)) return false;
+    if (keepIfBusy && busy(now)) return false;
     if (now.innerHTML !== next.innerHTML) now.innerHTML = next.innerHTML;
     return true;
   }
@@ -102,34 +146,41 @@
           var before = {};
           document.querySelectorAll(".messages > li[id]").forEach(function (li) { before[li.id] = true; });
           swap(doc, ".messages");
-          swap(doc, ".ticket-head .meta");
+          swap(doc, ".ticket-head");
           swap(doc, ".history ol");
           swap(doc, ".side form.fields", true);
           document.querySelectorAll(".messages > li[id]").forEach(function (li) {
             if (!before[li.id]) li.classList.add("fresh");
           });
         } else if (document.querySelector(".queue")) {
-          var picked = document.querySelector("#bulk input[type=checkbox]:checked");
           var sel = selected();
           var selHref = sel && sel.getAttribute("data-href");
-          if (!picked) swap(doc, "#bulk", true);
+          var hadFocus = sel && sel.contains(document.activeElement);
+          swap(doc, "#bulk", true);
           swap(doc, ".views ul");
           swap(doc, ".queue-head .total");
-          if (selHref) select(document.querySelector('tr[data-href="' + selHref + '"]'));
+          if (selHref) select(document.querySelector('tr[data-href="' + selHref + '"]'), !hadFocus);
         }
         document.documentElement.setAttribute("data-live-refreshed", String(Date.now()));
       })
-      .catch(function () { /* the next event or a reload will catch up */ });
+      .catch(function (status) {
+        // A page that answered a form (POST) cannot be fetched again: stop following changes.
+        if (status === 405 && source) source.close();
+        /* otherwise the next event or a reload will catch up */
+      });
   }
+  var source = null;
   var pending = null;
   function soon() {
     if (pending) return;
     pending = setTimeout(function () { pending = null; refresh(); }, 250);
   }
-  if (window.EventSource && document.querySelector("[data-live]")) {
+  // Only queues and ticket pages follow changes (and only pages that a GET can fetch again).
+  if (window.EventSource && document.querySelector("[data-live]") &&
+      (document.querySelector("[data-ticket]") || document.querySelector(".queue"))) {
     var here = document.querySelector("[data-ticket]");
     var number = here && here.getAttribute("data-ticket");
-    var source = new EventSource("/agent/events");
+    source = new EventSource("/agent/events");
     ["created", "changed", "message", "resync"].forEach(function (kind) {
       source.addEventListener(kind, function (e) {
         if (!number || kind === "resync" || e.data === number) soon();
@@ -143,6 +194,8 @@
   // ---- the shortcuts ----
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var dlg0 = document.getElementById("shortcuts");
+    if (dlg0 && dlg0.open) return;
     if (e.key === "Escape" && typing(e)) { e.target.blur(); return; }
     if (typing(e)) return;
     var handled = true;
@@ -150,8 +203,12 @@
       case "j": move(1); break;
       case "k": move(-1); break;
       case "Enter": {
+        // Only when nothing else would take the Enter (a button, a link outside the row).
         var row = selected();
-        if (row) window.location.href = row.getAttribute("data-href"); else handled = false;
+        var a = document.activeElement;
+        if (row && (!a || a === document.body || row.contains(a))) {
+          window.location.href = row.getAttribute("data-href");
+        } else handled = false;
         break;
       }
       case "r": handled = compose("public"); break;

@@ -10,7 +10,7 @@ use steward_service::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch};
 use steward_store::directory::PeopleFilter;
 
 use super::{
-    blank, notice, parse_id, render, see_other, Choice, Layout, PageError, PageResult, StaffCaller,
+    blank, notice, parse_id, render, see_other, Choice, DeskCaller, Layout, PageError, PageResult,
 };
 use crate::AppState;
 
@@ -126,7 +126,7 @@ async fn people_page(
 /// `GET /agent/admin/people`.
 pub async fn people(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Query(q): Query<PeopleQuery>,
 ) -> PageResult {
     people_page(&s, &caller, &q, None).await
@@ -145,7 +145,7 @@ pub struct NewPersonForm {
 /// `POST /agent/admin/people`: create a person and show their invitation link.
 pub async fn create_person(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Form(f): Form<NewPersonForm>,
 ) -> PageResult {
     caller.check_csrf(&f.csrf)?;
@@ -185,7 +185,7 @@ pub struct PersonActionForm {
 /// `POST /agent/admin/people/{id}`: change the role, (de)activate, or make a new invitation link.
 pub async fn update_person(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Path(id): Path<i64>,
     Form(f): Form<PersonActionForm>,
 ) -> PageResult {
@@ -240,7 +240,7 @@ pub struct PageQuery {
 /// `GET /agent/admin/organisations`.
 pub async fn organisations(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let orgs = s
@@ -289,7 +289,7 @@ fn domain_list(s: &Option<String>) -> Vec<String> {
 /// `POST /agent/admin/organisations`.
 pub async fn create_org(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Form(f): Form<OrgForm>,
 ) -> PageResult {
     caller.check_csrf(&f.csrf)?;
@@ -309,7 +309,7 @@ pub async fn create_org(
 /// `POST /agent/admin/organisations/{id}`.
 pub async fn update_org(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Path(id): Path<i64>,
     Form(f): Form<OrgForm>,
 ) -> PageResult {
@@ -356,7 +356,7 @@ struct TeamsPage {
 /// `GET /agent/admin/teams`.
 pub async fn teams(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let actor = caller.actor();
@@ -414,7 +414,7 @@ pub struct TeamForm {
 /// `POST /agent/admin/teams`.
 pub async fn create_team(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Form(f): Form<TeamForm>,
 ) -> PageResult {
     caller.check_csrf(&f.csrf)?;
@@ -441,7 +441,7 @@ pub struct MemberForm {
 /// `POST /agent/admin/teams/{id}/members`: add (or change) a member, or remove one.
 pub async fn team_member(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Path(id): Path<i64>,
     Form(f): Form<MemberForm>,
 ) -> PageResult {
@@ -485,7 +485,7 @@ struct CannedPage {
 /// `GET /agent/admin/canned`.
 pub async fn canned(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let items = s.service.canned_responses(caller.actor()).await?;
@@ -514,7 +514,7 @@ pub struct CannedForm {
 /// `POST /agent/admin/canned`.
 pub async fn create_canned(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Form(f): Form<CannedForm>,
 ) -> PageResult {
     caller.check_csrf(&f.csrf)?;
@@ -531,7 +531,7 @@ pub async fn create_canned(
 /// `POST /agent/admin/canned/{id}`: save or delete.
 pub async fn update_canned(
     State(s): State<AppState>,
-    StaffCaller(caller): StaffCaller,
+    DeskCaller(caller): DeskCaller,
     Path(id): Path<i64>,
     Form(f): Form<CannedForm>,
 ) -> PageResult {

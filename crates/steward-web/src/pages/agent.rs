@@ -121,7 +121,8 @@ fn view_filter(view: &str, me: Option<PersonId>) -> (TicketFilter, String) {
         ),
         "recent" => (TicketFilter::default(), "Recently updated".into()),
         v if v.starts_with("team-") => {
-            let team = v[5..].parse::<i64>().ok().map(TeamId);
+            // A team id that is not a number matches no ticket (not "no team").
+            let team = Some(TeamId(v[5..].parse::<i64>().unwrap_or(-1)));
             (
                 TicketFilter {
                     statuses: active(),
@@ -515,24 +516,33 @@ pub async fn bulk(
     if let Some(tag) = blank(&get("add_tag")) {
         update.add_tags = vec![tag.to_string()];
     }
+    // Every selected ticket is tried; those that cannot change are named afterwards.
+    let mut numbers = numbers;
+    numbers.sort_unstable();
     let mut failed = Vec::new();
     for n in numbers {
-        let t = s.service.get_ticket_by_number(caller.actor(), n).await?;
-        match s
-            .service
-            .update_ticket(caller.actor(), t.id, update.clone())
-            .await
-        {
-            Ok(_) => {}
+        let result = match s.service.get_ticket_by_number(caller.actor(), n).await {
+            Ok(t) => s
+                .service
+                .update_ticket(caller.actor(), t.id, update.clone())
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {}
             Err(ServiceError::Conflict(m) | ServiceError::Invalid { message: m, .. }) => {
                 failed.push(format!("#{n}: {m}"))
+            }
+            Err(ServiceError::NotFound(_) | ServiceError::Forbidden(_)) => {
+                failed.push(format!("#{n}: not found"))
             }
             Err(e) => return Err(e.into()),
         }
     }
     if !failed.is_empty() {
         return Err(PageError::Invalid(format!(
-            "Some tickets were not changed: {}",
+            "The other tickets were changed; these were not: {}.",
             failed.join("; ")
         )));
     }
@@ -592,6 +602,8 @@ struct TicketPage {
     draft_internal: bool,
     form_error: Option<String>,
     canned: Vec<Choice>,
+    /// What the side panel shows, sent back with it (see [`FieldsForm`]).
+    orig: Vec<(&'static str, String)>,
 }
 
 fn describe(
@@ -739,6 +751,33 @@ async fn ticket_page_with(
             Some(p.id) == t.assignee_id,
         )
     }));
+    // The current assignee is always a choice (even deactivated, or beyond the list), so that
+    // saving the panel never unassigns by accident.
+    if let Some(a) = t.assignee_id {
+        if !staff.iter().any(|p| p.id == a) {
+            staff_choices.push(Choice::new(a.to_string(), names.person(Some(a)), true));
+        }
+    }
+    let orig = vec![
+        ("orig_status", t.status.as_str().to_string()),
+        ("orig_priority", t.priority.as_str().to_string()),
+        ("orig_impact", t.impact.as_str().to_string()),
+        ("orig_urgency", t.urgency.as_str().to_string()),
+        ("orig_type", t.ticket_type.as_str().to_string()),
+        (
+            "orig_team",
+            t.team_id.map(|x| x.to_string()).unwrap_or_default(),
+        ),
+        (
+            "orig_assignee",
+            t.assignee_id.map(|x| x.to_string()).unwrap_or_default(),
+        ),
+        (
+            "orig_category",
+            t.category_id.map(|x| x.to_string()).unwrap_or_default(),
+        ),
+        ("orig_tags", t.tags.join(" ")),
+    ];
     let mut category_choices = vec![Choice::new("", "No category", t.category_id.is_none())];
     category_choices.extend(categories.iter().map(|c| {
         Choice::new(
@@ -801,6 +840,7 @@ async fn ticket_page_with(
         draft_internal,
         form_error,
         canned,
+        orig,
     }))
 }
 
@@ -861,6 +901,27 @@ pub struct FieldsForm {
     assignee: Option<String>,
     category: Option<String>,
     tags: Option<String>,
+    // What the panel showed when it was rendered: only fields the agent changed are applied, so a
+    // stale panel does not undo a colleague's change to another field.
+    orig_status: Option<String>,
+    orig_priority: Option<String>,
+    orig_impact: Option<String>,
+    orig_urgency: Option<String>,
+    orig_type: Option<String>,
+    orig_team: Option<String>,
+    orig_assignee: Option<String>,
+    orig_category: Option<String>,
+    orig_tags: Option<String>,
+}
+
+/// The field's new value if the agent changed it from what the panel showed.
+fn edited<'a>(value: &'a Option<String>, orig: &Option<String>) -> Option<&'a Option<String>> {
+    let norm = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_string();
+    match (value, orig) {
+        (None, _) => None,
+        (Some(_), Some(_)) if norm(value) == norm(orig) => None,
+        _ => Some(value),
+    }
 }
 
 fn tag_list(s: &str) -> Vec<String> {
@@ -880,42 +941,45 @@ pub async fn update_fields(
     caller.check_csrf(&f.csrf)?;
     let actor = caller.actor();
     let t: Ticket = s.service.get_ticket_by_number(actor, number).await?;
-    let mut u = TicketUpdate {
-        status: parse::<Status>(&f.status)?.filter(|st| *st != t.status),
-        impact: parse::<Impact>(&f.impact)?.filter(|i| *i != t.impact),
-        urgency: parse::<Urgency>(&f.urgency)?.filter(|x| *x != t.urgency),
-        // Only a priority the agent changed overrides the matrix.
-        priority: parse::<Priority>(&f.priority)?.filter(|p| *p != t.priority),
-        ticket_type: parse::<TicketType>(&f.ticket_type)?.filter(|x| *x != t.ticket_type),
-        ..Default::default()
-    };
-    if f.team.is_some() {
-        let team = parse_id("team", &f.team)?.map(TeamId);
-        if team != t.team_id {
-            u.team_id = Some(team);
-        }
+    let mut u = TicketUpdate::default();
+    if let Some(v) = edited(&f.status, &f.orig_status) {
+        u.status = parse::<Status>(v)?.filter(|st| *st != t.status);
     }
-    if f.assignee.is_some() {
-        let a = parse_id("assignee", &f.assignee)?.map(PersonId);
-        if a != t.assignee_id {
-            u.assignee_id = Some(a);
-        }
+    if let Some(v) = edited(&f.impact, &f.orig_impact) {
+        u.impact = parse::<Impact>(v)?;
     }
-    if f.category.is_some() {
-        let c = parse_id("category", &f.category)?.map(CategoryId);
-        if c != t.category_id {
-            u.category_id = Some(c);
-        }
+    if let Some(v) = edited(&f.urgency, &f.orig_urgency) {
+        u.urgency = parse::<Urgency>(v)?;
+    }
+    // Only a priority the agent changed overrides the matrix.
+    if let Some(v) = edited(&f.priority, &f.orig_priority) {
+        u.priority = parse::<Priority>(v)?;
+    }
+    if let Some(v) = edited(&f.ticket_type, &f.orig_type) {
+        u.ticket_type = parse::<TicketType>(v)?;
+    }
+    if let Some(v) = edited(&f.team, &f.orig_team) {
+        u.team_id = Some(parse_id("team", v)?.map(TeamId));
+    }
+    if let Some(v) = edited(&f.assignee, &f.orig_assignee) {
+        u.assignee_id = Some(parse_id("assignee", v)?.map(PersonId));
+    }
+    if let Some(v) = edited(&f.category, &f.orig_category) {
+        u.category_id = Some(parse_id("category", v)?.map(CategoryId));
     }
     if let Some(tags) = &f.tags {
+        // Tags added or removed relative to what the agent saw (a colleague's new tags stay).
         let wanted = tag_list(tags);
+        let seen = f
+            .orig_tags
+            .as_deref()
+            .map_or_else(|| t.tags.clone(), tag_list);
         u.add_tags = wanted
             .iter()
-            .filter(|w| !t.tags.contains(w))
+            .filter(|w| !seen.contains(w))
             .cloned()
             .collect();
-        u.remove_tags = t
-            .tags
+        u.remove_tags = seen
             .iter()
             .filter(|x| !wanted.contains(x))
             .cloned()

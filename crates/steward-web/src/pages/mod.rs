@@ -109,11 +109,22 @@ impl FromRequestParts<AppState> for PageCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let next = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
+        // After signing in, come back here; for a form (POST), to the page it was on.
+        let next = if parts.method == axum::http::Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into())
+        } else {
+            let referer = parts
+                .headers
+                .get(header::REFERER)
+                .and_then(|r| r.to_str().ok())
+                .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+                .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
+            safe_next(referer.as_deref())
+        };
         let to_sign_in = || PageError::Redirect(format!("/sign-in?next={}", url_encode(&next)));
         let Some(secret) = session_cookie(parts) else {
             return Err(to_sign_in());
@@ -123,7 +134,9 @@ impl FromRequestParts<AppState> for PageCaller {
             Err(ServiceError::Unauthenticated(_)) => return Err(to_sign_in()),
             Err(e) => return Err(e.into()),
         };
-        if auth.person.must_change_password && parts.uri.path() != "/account/password" {
+        if auth.person.must_change_password
+            && !matches!(parts.uri.path(), "/account/password" | "/sign-out")
+        {
             return Err(PageError::Redirect("/account/password".into()));
         }
         Ok(PageCaller {
@@ -165,9 +178,41 @@ pub fn url_encode(s: &str) -> String {
 
 /// Where to go after signing in: only a path on this site, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
+    // Only a path on this site, in plain characters: no scheme, no "//host", no backslash, no
+    // whitespace or control characters (browsers drop those and may then see "//host").
+    let plain = |n: &str| {
+        n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_.~%?=&+-#:,".contains(&b))
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && plain(n) && n.len() <= 2000 => {
+            n.to_string()
+        }
         _ => "/".to_string(),
+    }
+}
+
+/// A staff member who runs the desk (administrator or manager), for the administration pages.
+pub struct DeskCaller(pub PageCaller);
+
+impl FromRequestParts<AppState> for DeskCaller {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let StaffCaller(caller) = StaffCaller::from_request_parts(parts, state).await?;
+        if matches!(
+            caller.actor().role,
+            steward_domain::Role::Admin | steward_domain::Role::Manager
+        ) {
+            Ok(DeskCaller(caller))
+        } else {
+            Err(PageError::Forbidden(
+                "Administration is for managers and administrators.".into(),
+            ))
+        }
     }
 }
 
@@ -341,6 +386,13 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(
+            safe_next(Some("/agent?view=open&sort=priority")),
+            "/agent?view=open&sort=priority"
+        );
         assert_eq!(safe_next(None), "/");
     }
 

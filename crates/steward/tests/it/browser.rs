@@ -273,9 +273,7 @@ async fn a_reply_reaches_the_portal_and_a_note_does_not() {
         .click()
         .await
         .unwrap();
-    assert!(text_of(&tech, ".notice")
-        .await
-        .contains("Internal note added"));
+    wait_for_text(&tech, ".notice", "Internal note added").await;
     tech.find(Locator::Css("body"))
         .await
         .unwrap()
@@ -300,7 +298,7 @@ async fn a_reply_reaches_the_portal_and_a_note_does_not() {
         .click()
         .await
         .unwrap();
-    assert!(text_of(&tech, ".notice").await.contains("Reply sent"));
+    wait_for_text(&tech, ".notice", "Reply sent").await;
     let internal = text_of(&tech, ".message.internal").await;
     assert!(
         internal
@@ -348,9 +346,7 @@ async fn a_reply_reaches_the_portal_and_a_note_does_not() {
         .click()
         .await
         .unwrap();
-    assert!(text_of(&ann_browser, ".notice")
-        .await
-        .contains("Reply sent"));
+    wait_for_text(&ann_browser, ".notice", "Reply sent").await;
     tech.refresh().await.unwrap();
     assert!(text_of(&tech, "#conversation")
         .await
@@ -461,7 +457,7 @@ async fn the_queue_works_with_the_keyboard() {
         .send_keys("a")
         .await
         .unwrap();
-    assert!(text_of(&c, ".notice").await.contains("Assigned to you"));
+    wait_for_text(&c, ".notice", "Assigned to you").await;
     // ? shows the shortcuts.
     c.find(Locator::Css("body"))
         .await

@@ -316,10 +316,16 @@ async fn administration_invitations_views_and_canned_responses(app: &TestApp) {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // A technician may not manage people, even by posting the form directly.
+    let (status, _, _) = tom.get("/agent/admin/people").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "administration is for managers and administrators"
+    );
     let (status, _, _) = tom
         .post(
             "/agent/admin/people",
-            "/agent/admin/people",
+            "/agent",
             &[("name", "X"), ("email", "x@msp.example"), ("role", "admin")],
         )
         .await;
@@ -343,7 +349,7 @@ async fn administration_invitations_views_and_canned_responses(app: &TestApp) {
     let (status, _, _) = tom
         .post(
             "/agent/admin/canned",
-            "/agent/admin/canned",
+            "/agent",
             &[("title", "Mine"), ("body", "x")],
         )
         .await;
