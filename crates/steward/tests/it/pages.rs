@@ -608,3 +608,93 @@ async fn signing_in_replaces_an_existing_session(app: &TestApp) {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 on_both!(signing_in_replaces_an_existing_session);
+
+async fn a_stale_side_panel_does_not_undo_a_colleagues_change(app: &TestApp) {
+    with_password(app, "tom@msp.example", Role::Technician, None).await;
+    let tom = Page::sign_in(app, "tom@msp.example", "a long enough password").await;
+    let (req, _) = app
+        .person("rae@example.com", Role::Requester, None, false)
+        .await;
+    let system = steward_domain::Actor::system();
+    let t = app
+        .service
+        .create_ticket(
+            &system,
+            steward_service::CreateTicket {
+                subject: "Panel".into(),
+                requester_id: Some(steward_domain::PersonId(req)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Tom's page shows priority medium; meanwhile a colleague raises it to critical.
+    let page = format!("/agent/tickets/{}", t.number);
+    let (_, html, _) = tom.get(&page).await;
+    assert!(html.contains("name=\"orig_priority\" value=\"medium\""));
+    app.service
+        .update_ticket(
+            &system,
+            t.id,
+            steward_service::TicketUpdate {
+                priority: Some(steward_domain::Priority::Critical),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Tom changes only the status, from his stale panel (which still says medium).
+    let fields: Vec<(&str, &str)> = vec![
+        ("status", "open"),
+        ("orig_status", "new"),
+        ("priority", "medium"),
+        ("orig_priority", "medium"),
+        ("impact", "medium"),
+        ("orig_impact", "medium"),
+        ("urgency", "medium"),
+        ("orig_urgency", "medium"),
+        ("type", "incident"),
+        ("orig_type", "incident"),
+        ("team", ""),
+        ("orig_team", ""),
+        ("assignee", ""),
+        ("orig_assignee", ""),
+        ("category", ""),
+        ("orig_category", ""),
+        ("tags", ""),
+        ("orig_tags", ""),
+    ];
+    let (status, _, _) = tom.post(&format!("{page}/fields"), &page, &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let after = app.service.get_ticket(&system, t.id).await.unwrap();
+    assert_eq!(after.status, steward_domain::Status::Open);
+    assert_eq!(
+        after.priority,
+        steward_domain::Priority::Critical,
+        "the colleague's change stays"
+    );
+
+    // Sign-in redirects stay on this site, whatever `next` says.
+    let http = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    for next in [
+        "/%09/evil.example",
+        "//evil.example",
+        "https://evil.example",
+        "/%0a",
+    ] {
+        let res = http
+            .get(format!("{}/sign-in?next={next}", app.base))
+            .send()
+            .await
+            .unwrap();
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("name=\"next\" value=\"/\""),
+            "{next} was kept"
+        );
+    }
+}
+on_both!(a_stale_side_panel_does_not_undo_a_colleagues_change);
