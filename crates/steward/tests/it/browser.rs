@@ -499,7 +499,7 @@ async fn screenshots_of_the_main_pages() {
         .unwrap()
         .id
         .0;
-    let tom = person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
+    let tom = person(&app, "tom@msp.example", "Tom Tech", Role::Manager, None).await;
     let ann = person(
         &app,
         "ann@acme.example",
