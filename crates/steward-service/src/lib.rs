@@ -9,6 +9,7 @@ mod counts;
 mod directory;
 mod error;
 mod limiter;
+mod mail;
 mod notices;
 mod secrets;
 mod tickets;
@@ -18,6 +19,7 @@ pub use auth::{Authenticated, SignIn, TokenCreated, SESSION_LIFETIME};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, TeamPatch};
 pub use error::ServiceError;
+pub use mail::{Ingested, MailSettings, Mailbox};
 pub use notices::{Notice, NoticeKind};
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};
 pub use workspace::INVITATION_LIFETIME;
@@ -37,6 +39,7 @@ pub struct Service {
     limiter: Arc<limiter::SignInLimiter>,
     notices: tokio::sync::broadcast::Sender<Notice>,
     counts: Arc<counts::CountCache>,
+    mail: Arc<MailSettings>,
 }
 
 impl Service {
@@ -47,7 +50,19 @@ impl Service {
             limiter: Arc::new(limiter::SignInLimiter::default()),
             notices: notices::channel(),
             counts: Arc::default(),
+            mail: Arc::default(),
         }
+    }
+
+    /// The same service with these e-mail settings.
+    pub fn with_mail(mut self, settings: MailSettings) -> Self {
+        self.mail = Arc::new(settings);
+        self
+    }
+
+    /// The e-mail settings.
+    pub fn mail_settings(&self) -> &MailSettings {
+        &self.mail
     }
 
     /// The store, for health checks and metrics.

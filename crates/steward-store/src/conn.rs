@@ -60,6 +60,7 @@ macro_rules! bind_all {
                 Arg::Int(v) => q.bind(v),
                 Arg::Text(v) => q.bind(v),
                 Arg::Bool(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
             };
         }
         q

@@ -15,6 +15,7 @@ mod rows;
 
 pub mod auth;
 pub mod directory;
+pub mod mail;
 pub mod tickets;
 pub mod workspace;
 

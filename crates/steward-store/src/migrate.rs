@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_workspace.sql"),
         postgres: include_str!("../migrations/postgres/0002_workspace.sql"),
     },
+    Migration {
+        version: 3,
+        name: "email",
+        sqlite: include_str!("../migrations/sqlite/0003_email.sql"),
+        postgres: include_str!("../migrations/postgres/0003_email.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -16,6 +16,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod live;
+mod mail;
 mod migrations;
 mod openapi;
 mod pages;

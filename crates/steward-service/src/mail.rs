@@ -1,0 +1,480 @@
+//! The e-mail channel's use cases: a raw message in becomes a ticket, or a message on the ticket it
+//! answers; automatic mail is stored but never answered; what cannot be read is quarantined with
+//! the reason, never dropped. Acknowledgements are written to the outbox in the same transaction.
+
+use sha2::{Digest, Sha256};
+use steward_domain::{
+    validate, Channel, EventAction, Impact, MessageKind, Named, OrgId, Person, Priority, Role,
+    Status, TeamId, Ticket, TicketId, TicketType, Urgency,
+};
+use steward_mail::{reply_subject, ticket_number_in_subject, Automatic, Inbound};
+use steward_store::directory::NewPerson;
+use steward_store::mail::OutboxMail;
+use steward_store::tickets::NewTicket;
+use steward_store::{Conn, StoreError};
+
+use crate::notices::{Notice, NoticeKind};
+use crate::{Result, Service};
+
+/// A mailbox Steward receives mail for, and where its tickets go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    /// The address people write to (also the sender of replies to its tickets).
+    pub address: String,
+    pub team: Option<TeamId>,
+    pub ticket_type: TicketType,
+}
+
+/// Settings of the e-mail channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    pub mailboxes: Vec<Mailbox>,
+    /// The ticket tag is `[{prefix}#1234]`.
+    pub tag_prefix: String,
+    /// Attachments larger than this are not stored (the message says so).
+    pub max_attachment_bytes: usize,
+    /// Send acknowledgements of new requests.
+    pub acknowledge: bool,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            mailboxes: Vec::new(),
+            tag_prefix: steward_mail::DEFAULT_TAG_PREFIX.to_string(),
+            max_attachment_bytes: 25 * 1024 * 1024,
+            acknowledge: true,
+        }
+    }
+}
+
+impl MailSettings {
+    /// The mailbox with this address (case-insensitive), or one that takes any address.
+    pub fn mailbox(&self, address: &str) -> Mailbox {
+        self.mailboxes
+            .iter()
+            .find(|m| m.address.eq_ignore_ascii_case(address))
+            .cloned()
+            .unwrap_or_else(|| Mailbox {
+                address: address.to_string(),
+                team: None,
+                ticket_type: TicketType::Incident,
+            })
+    }
+}
+
+/// What happened to an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// A new ticket.
+    Created { ticket: TicketId, number: i64 },
+    /// A message on an existing ticket (reopened if it was resolved).
+    Added { ticket: TicketId, number: i64 },
+    /// A new ticket following up a closed one.
+    FollowUp {
+        ticket: TicketId,
+        number: i64,
+        of: i64,
+    },
+    /// Already stored (same Message-ID): nothing changed.
+    Duplicate,
+    /// Steward's own mail come back: nothing to do.
+    Ignored,
+    /// Kept aside with the reason, for an administrator.
+    Quarantined { id: i64, reason: String },
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new Message-ID in the mailbox's domain.
+fn new_message_id(mailbox: &str) -> Result<String> {
+    let domain = mailbox
+        .rsplit_once('@')
+        .map_or("steward.invalid", |(_, d)| d);
+    Ok(format!(
+        "{}@{domain}",
+        crate::secrets::new_session_token()?
+            .get(..32)
+            .unwrap_or("0")
+    ))
+}
+
+impl Service {
+    /// Takes one raw message delivered to `mailbox`. Idempotent: the same message (same
+    /// Message-ID, or the same bytes when it has none) is stored once. Returns only after the
+    /// outcome is committed, so the caller may then acknowledge the message to its source.
+    pub async fn ingest_mail(&self, mailbox: &Mailbox, raw: &[u8]) -> Result<Ingested> {
+        let now = self.now();
+        let parsed = match steward_mail::parse(raw) {
+            Ok(p) => p,
+            Err(e) => return self.quarantine(mailbox, &e.to_string(), raw).await,
+        };
+        if parsed.automatic == Automatic::Own {
+            return Ok(Ingested::Ignored);
+        }
+        let message_id = parsed
+            .message_id
+            .clone()
+            .unwrap_or_else(|| format!("sha256.{}@steward.invalid", sha256_hex(raw)));
+        let Some(sender) = parsed
+            .from
+            .as_ref()
+            .and_then(|a| validate::email(&a.email).ok())
+        else {
+            return self
+                .quarantine(mailbox, "no usable sender address", raw)
+                .await;
+        };
+
+        let mut tx = self.store.write().await?;
+        if tx.mail_id_known(&message_id).await? {
+            return Ok(Ingested::Duplicate);
+        }
+        let person = self.sender_person(&mut tx, &sender, &parsed, now).await?;
+        let existing = self.find_thread(&mut tx, &parsed, &person).await?;
+        let (ticket, outcome) = match existing {
+            Some(t) if t.status != Status::Closed => {
+                let t = self
+                    .add_mail_to_ticket(&mut tx, t, &person, &parsed, &message_id, raw, now)
+                    .await?;
+                let outcome = Ingested::Added {
+                    ticket: t.id,
+                    number: t.number,
+                };
+                (t, outcome)
+            }
+            closed => {
+                let t = self
+                    .open_mail_ticket(&mut tx, mailbox, &person, &parsed, &message_id, raw, now)
+                    .await?;
+                let outcome = match &closed {
+                    Some(old) => {
+                        tx.set_follow_up(t.id, old.id).await?;
+                        Ingested::FollowUp {
+                            ticket: t.id,
+                            number: t.number,
+                            of: old.number,
+                        }
+                    }
+                    None => Ingested::Created {
+                        ticket: t.id,
+                        number: t.number,
+                    },
+                };
+                if self.mail.acknowledge && parsed.automatic.may_answer() {
+                    self.acknowledge(&mut tx, mailbox, &t, &parsed, &message_id, now)
+                        .await?;
+                }
+                (t, outcome)
+            }
+        };
+        let kind = match outcome {
+            Ingested::Added { .. } => NoticeKind::Message,
+            _ => NoticeKind::Created,
+        };
+        self.commit_announcing(tx, Notice::new(kind, &ticket))
+            .await?;
+        Ok(outcome)
+    }
+
+    async fn quarantine(&self, mailbox: &Mailbox, reason: &str, raw: &[u8]) -> Result<Ingested> {
+        let mut tx = self.store.write().await?;
+        let id = tx
+            .quarantine(&mailbox.address, reason, raw, self.now())
+            .await?;
+        tx.commit().await?;
+        tracing::warn!(quarantine = id, reason, "inbound mail quarantined");
+        Ok(Ingested::Quarantined {
+            id,
+            reason: reason.to_string(),
+        })
+    }
+
+    /// The person who wrote: known by address, or a new requester (in the organisation of their
+    /// mail domain, if one claims it).
+    async fn sender_person(
+        &self,
+        tx: &mut Conn,
+        email: &str,
+        parsed: &Inbound,
+        now: steward_domain::Timestamp,
+    ) -> Result<Person> {
+        match tx.get_person_by_email(email).await {
+            Ok(p) => return Ok(p),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        let organisation_id: Option<OrgId> = match tx.org_by_domain(domain).await {
+            Ok(o) => Some(o.id),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let name = parsed
+            .from
+            .as_ref()
+            .and_then(|a| a.name.as_deref())
+            .and_then(|n| validate::name("name", n).ok())
+            .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
+        Ok(tx
+            .insert_person(
+                &NewPerson {
+                    email: email.to_string(),
+                    name,
+                    role: Role::Requester,
+                    organisation_id,
+                    org_access: false,
+                    password_hash: None,
+                    must_change_password: false,
+                },
+                now,
+            )
+            .await?)
+    }
+
+    /// The ticket a message answers: by its In-Reply-To/References, else by the tag in its subject
+    /// (only from someone who may write to that ticket: its requester, their organisation, staff).
+    async fn find_thread(
+        &self,
+        tx: &mut Conn,
+        parsed: &Inbound,
+        person: &Person,
+    ) -> Result<Option<Ticket>> {
+        if let Some(id) = tx.ticket_for_mail_ids(&parsed.thread_keys()).await? {
+            return Ok(Some(tx.get_ticket_for_update(id).await?));
+        }
+        let Some(number) = ticket_number_in_subject(&parsed.subject, &self.mail.tag_prefix) else {
+            return Ok(None);
+        };
+        let t = match tx.get_ticket_by_number(number).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let related = person.role.is_staff()
+            || t.requester_id == person.id
+            || (t.organisation_id.is_some() && t.organisation_id == person.organisation_id);
+        if !related {
+            return Ok(None);
+        }
+        Ok(Some(tx.get_ticket_for_update(t.id).await?))
+    }
+
+    /// The text of a message, with a note for attachments that were not kept.
+    fn mail_text(&self, parsed: &Inbound) -> String {
+        let mut text = parsed.text.trim_end().to_string();
+        if text.trim().is_empty() {
+            text = "(no text)".into();
+        }
+        for a in &parsed.attachments {
+            if a.data.len() > self.mail.max_attachment_bytes {
+                text.push_str(&format!(
+                    "\n\n[The attachment {:?} ({} bytes) was not stored: the limit is {} bytes.]",
+                    a.filename.as_deref().unwrap_or("without a name"),
+                    a.data.len(),
+                    self.mail.max_attachment_bytes
+                ));
+            }
+        }
+        // Bodies are limited like any message; keep the start, say so.
+        if text.len() > validate::MAX_BODY_BYTES {
+            let mut cut = validate::MAX_BODY_BYTES - 200;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            text.push_str("\n\n[The message was longer; the rest is in the original mail.]");
+        }
+        text.chars()
+            .map(|c| {
+                if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    /// Stores the message, its attachments and its Message-ID.
+    #[allow(clippy::too_many_arguments)]
+    async fn store_mail_message(
+        &self,
+        tx: &mut Conn,
+        ticket: TicketId,
+        author: &Person,
+        parsed: &Inbound,
+        message_id: &str,
+        now: steward_domain::Timestamp,
+    ) -> Result<()> {
+        let body = self.mail_text(parsed);
+        let m = tx
+            .insert_message(ticket, Some(author.id), MessageKind::Public, &body, now)
+            .await?;
+        let automatic = match parsed.automatic {
+            Automatic::No => None,
+            Automatic::AutoReply => Some("auto-reply"),
+            Automatic::Bulk => Some("bulk"),
+            Automatic::Bounce => Some("bounce"),
+            Automatic::Own => Some("own"),
+        };
+        tx.set_message_origin(m.id, Channel::Email.as_str(), automatic)
+            .await?;
+        for a in &parsed.attachments {
+            if a.data.len() > self.mail.max_attachment_bytes {
+                continue;
+            }
+            let sha = sha256_hex(&a.data);
+            tx.store_blob(&sha, &a.data, now).await?;
+            tx.insert_attachment(
+                m.id,
+                &sha,
+                a.filename.as_deref(),
+                &a.content_type,
+                a.content_id.as_deref(),
+                a.inline,
+            )
+            .await?;
+        }
+        tx.insert_mail_id(message_id, ticket, false, now).await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn add_mail_to_ticket(
+        &self,
+        tx: &mut Conn,
+        mut t: Ticket,
+        person: &Person,
+        parsed: &Inbound,
+        message_id: &str,
+        _raw: &[u8],
+        now: steward_domain::Timestamp,
+    ) -> Result<Ticket> {
+        // Automatic mail is recorded but changes nothing (an out-of-office does not reopen).
+        let changes = if parsed.automatic.may_answer() {
+            t.add_message(MessageKind::Public, person.role.is_staff(), None, now)?
+        } else {
+            Vec::new()
+        };
+        self.store_mail_message(tx, t.id, person, parsed, message_id, now)
+            .await?;
+        tx.update_ticket(&t, false).await?;
+        tx.record_history(t.id, Some(person.id), now, EventAction::Replied, &[])
+            .await?;
+        if !changes.is_empty() {
+            tx.record_history(t.id, Some(person.id), now, EventAction::Changed, &changes)
+                .await?;
+        }
+        Ok(t)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn open_mail_ticket(
+        &self,
+        tx: &mut Conn,
+        mailbox: &Mailbox,
+        person: &Person,
+        parsed: &Inbound,
+        message_id: &str,
+        _raw: &[u8],
+        now: steward_domain::Timestamp,
+    ) -> Result<Ticket> {
+        let subject = validate::subject(&parsed.subject)
+            .or_else(|_| {
+                validate::subject(
+                    &parsed
+                        .subject
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(250)
+                        .collect::<String>(),
+                )
+            })
+            .unwrap_or_else(|_| "(no subject)".to_string());
+        let team = match mailbox.team {
+            Some(t) => match tx.get_team(t).await {
+                Ok(_) => Some(t),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let t = tx
+            .insert_ticket(
+                &NewTicket {
+                    ticket_type: mailbox.ticket_type,
+                    subject,
+                    status: Status::New,
+                    impact: Impact::Medium,
+                    urgency: Urgency::Medium,
+                    priority: Priority::Medium,
+                    category_id: None,
+                    requester_id: person.id,
+                    organisation_id: person.organisation_id,
+                    team_id: team,
+                    assignee_id: None,
+                    channel: Channel::Email,
+                    tags: Vec::new(),
+                },
+                now,
+            )
+            .await?;
+        tx.set_ticket_mailbox(t.id, &mailbox.address).await?;
+        tx.record_history(t.id, Some(person.id), now, EventAction::Created, &[])
+            .await?;
+        self.store_mail_message(tx, t.id, person, parsed, message_id, now)
+            .await?;
+        Ok(t)
+    }
+
+    /// Writes the acknowledgement of a new request to the outbox.
+    async fn acknowledge(
+        &self,
+        tx: &mut Conn,
+        mailbox: &Mailbox,
+        t: &Ticket,
+        parsed: &Inbound,
+        message_id: &str,
+        now: steward_domain::Timestamp,
+    ) -> Result<()> {
+        let Some(to) = parsed
+            .reply_address()
+            .and_then(|a| validate::email(&a.email).ok())
+        else {
+            return Ok(());
+        };
+        let mut references: Vec<String> = parsed.references.clone();
+        references.push(message_id.to_string());
+        let body = format!(
+            "Hello,\n\nthank you for your message. We have opened request #{number} for it and will answer \
+             as soon as we can.\n\nTo add anything, reply to this e-mail and keep [{prefix}#{number}] in \
+             the subject.\n\nSubject: {subject}\n",
+            number = t.number,
+            prefix = self.mail.tag_prefix,
+            subject = t.subject,
+        );
+        tx.enqueue_mail(
+            &OutboxMail {
+                ticket_id: Some(t.id),
+                kind: "acknowledgement".into(),
+                to,
+                from: mailbox.address.clone(),
+                subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
+                body,
+                message_id: new_message_id(&mailbox.address)?,
+                in_reply_to: Some(message_id.to_string()),
+                references: references.join(" "),
+                automatic: true,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,418 @@
+//! Queries for the e-mail channel: Message-IDs for threading and idempotency, attachments stored
+//! once by content, quarantined mail, and the outbox.
+
+use steward_domain::{MessageId, TicketId, Timestamp};
+
+use crate::query::{q, Query};
+use crate::rows::{from_ts, ts};
+use crate::{Backend, Conn, Result};
+
+/// A quarantined message (without its bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub id: i64,
+    pub mailbox: String,
+    pub reason: String,
+    pub received_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    pub size: i64,
+}
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMail {
+    pub ticket_id: Option<TicketId>,
+    /// What it is ("acknowledgement", "reply", …).
+    pub kind: String,
+    pub to: String,
+    pub from: String,
+    pub subject: String,
+    pub body: String,
+    /// Without angle brackets.
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    /// Space-separated Message-IDs, oldest first.
+    pub references: String,
+    /// Sent automatically (gets `Auto-Submitted: auto-replied`).
+    pub automatic: bool,
+}
+
+/// A stored outbound message and its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub mail: OutboxMail,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Timestamp,
+    pub last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: i64,
+    ticket_id: Option<i64>,
+    kind: String,
+    to_addr: String,
+    from_addr: String,
+    subject: String,
+    body: String,
+    message_id: String,
+    in_reply_to: Option<String>,
+    refs: String,
+    automatic: bool,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+}
+
+const OUTBOX_COLS: &str = "id, ticket_id, kind, to_addr, from_addr, subject, body, message_id, \
+     in_reply_to, refs, automatic, status, attempts, next_attempt_at, last_error";
+
+impl TryFrom<OutboxRow> for OutboxEntry {
+    type Error = crate::StoreError;
+    fn try_from(r: OutboxRow) -> Result<Self> {
+        Ok(OutboxEntry {
+            id: r.id,
+            mail: OutboxMail {
+                ticket_id: r.ticket_id.map(TicketId),
+                kind: r.kind,
+                to: r.to_addr,
+                from: r.from_addr,
+                subject: r.subject,
+                body: r.body,
+                message_id: r.message_id,
+                in_reply_to: r.in_reply_to,
+                references: r.refs,
+                automatic: r.automatic,
+            },
+            status: r.status,
+            attempts: r.attempts,
+            next_attempt_at: from_ts(r.next_attempt_at)?,
+            last_error: r.last_error,
+        })
+    }
+}
+
+impl Conn {
+    /// The ticket of the first of these Message-IDs that Steward knows, in the order given.
+    pub async fn ticket_for_mail_ids(&mut self, ids: &[&str]) -> Result<Option<TicketId>> {
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let mut query = Query::default();
+        query.push("SELECT message_id, ticket_id FROM mail_ids WHERE message_id IN (");
+        for (i, id) in ids.iter().take(100).enumerate() {
+            if i > 0 {
+                query.push(", ");
+            }
+            query.param(*id);
+        }
+        query.push(")");
+        let rows: Vec<(String, i64)> = self.fetch_all(query).await?;
+        Ok(ids
+            .iter()
+            .find_map(|id| rows.iter().find(|(m, _)| m == id))
+            .map(|(_, t)| TicketId(*t)))
+    }
+
+    /// Whether a message with this Message-ID is already stored (inbound or outbound).
+    pub async fn mail_id_known(&mut self, message_id: &str) -> Result<bool> {
+        let found: Option<(i64,)> = self
+            .fetch_optional(
+                q("SELECT ticket_id FROM mail_ids WHERE message_id = $1").bind(message_id),
+            )
+            .await?;
+        Ok(found.is_some())
+    }
+
+    pub async fn insert_mail_id(
+        &mut self,
+        message_id: &str,
+        ticket: TicketId,
+        outbound: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            q("INSERT INTO mail_ids (message_id, ticket_id, direction, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(message_id)
+                .bind(ticket.0)
+                .bind(if outbound { "out" } else { "in" })
+                .bind(ts(now)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Notes how a message arrived and whether it was automatic.
+    pub async fn set_message_origin(
+        &mut self,
+        message: MessageId,
+        channel: &str,
+        automatic: Option<&str>,
+    ) -> Result<()> {
+        self.execute(
+            q("UPDATE messages SET channel = $1, automatic = $2 WHERE id = $3")
+                .bind(channel)
+                .bind(automatic)
+                .bind(message.0),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_follow_up(&mut self, ticket: TicketId, of: TicketId) -> Result<()> {
+        self.execute(
+            q("UPDATE tickets SET follow_up_of = $1 WHERE id = $2")
+                .bind(of.0)
+                .bind(ticket.0),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Stores file contents once, by their SHA-256.
+    pub async fn store_blob(&mut self, sha256: &str, data: &[u8], now: Timestamp) -> Result<()> {
+        self.execute(
+            q(
+                "INSERT INTO blobs (sha256, size, data, created_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(sha256)
+            .bind(data.len() as i64)
+            .bind(data)
+            .bind(ts(now)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_attachment(
+        &mut self,
+        message: MessageId,
+        sha256: &str,
+        filename: Option<&str>,
+        content_type: &str,
+        content_id: Option<&str>,
+        inline: bool,
+    ) -> Result<()> {
+        self.execute(
+            q("INSERT INTO message_attachments (message_id, sha256, filename, content_type, content_id, inline)
+               VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(message.0)
+            .bind(sha256)
+            .bind(filename)
+            .bind(content_type)
+            .bind(content_id)
+            .bind(inline),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The attachments of a message: (filename, content type, SHA-256, size).
+    pub async fn attachments_of(
+        &mut self,
+        message: MessageId,
+    ) -> Result<Vec<(Option<String>, String, String, i64)>> {
+        self.fetch_all(
+            q(
+                "SELECT a.filename, a.content_type, a.sha256, b.size FROM message_attachments a
+               JOIN blobs b ON b.sha256 = a.sha256 WHERE a.message_id = $1 ORDER BY a.id",
+            )
+            .bind(message.0),
+        )
+        .await
+    }
+
+    pub async fn quarantine(
+        &mut self,
+        mailbox: &str,
+        reason: &str,
+        raw: &[u8],
+        now: Timestamp,
+    ) -> Result<i64> {
+        let (id,): (i64,) = self
+            .fetch_one(
+                q("INSERT INTO quarantine (mailbox, reason, raw, received_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(mailbox)
+                    .bind(reason)
+                    .bind(raw)
+                    .bind(ts(now)),
+            )
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn list_quarantine(&mut self, include_resolved: bool) -> Result<Vec<Quarantined>> {
+        let filter = if include_resolved {
+            ""
+        } else {
+            " WHERE resolved_at IS NULL"
+        };
+        let rows: Vec<(i64, String, String, i64, Option<i64>, i64)> = self
+            .fetch_all(q(&format!(
+                "SELECT id, mailbox, reason, received_at, resolved_at, {} FROM quarantine{filter} ORDER BY id",
+                match self.backend() {
+                    Backend::Sqlite => "length(raw)",
+                    Backend::Postgres => "octet_length(raw)::BIGINT",
+                }
+            )))
+            .await?;
+        rows.into_iter()
+            .map(|(id, mailbox, reason, at, resolved, size)| {
+                Ok(Quarantined {
+                    id,
+                    mailbox,
+                    reason,
+                    received_at: from_ts(at)?,
+                    resolved_at: resolved.map(from_ts).transpose()?,
+                    size,
+                })
+            })
+            .collect()
+    }
+
+    /// A quarantined message's bytes and mailbox.
+    pub async fn quarantined_raw(&mut self, id: i64) -> Result<(String, Vec<u8>)> {
+        self.fetch_one(q("SELECT mailbox, raw FROM quarantine WHERE id = $1").bind(id))
+            .await
+    }
+
+    pub async fn resolve_quarantine(&mut self, id: i64, now: Timestamp) -> Result<()> {
+        self.execute(
+            q("UPDATE quarantine SET resolved_at = $1 WHERE id = $2")
+                .bind(ts(now))
+                .bind(id),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn enqueue_mail(&mut self, m: &OutboxMail, now: Timestamp) -> Result<i64> {
+        let (id,): (i64,) = self
+            .fetch_one(
+                q("INSERT INTO outbox (ticket_id, kind, to_addr, from_addr, subject, body, message_id,
+                     in_reply_to, refs, automatic, next_attempt_at, created_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+                .bind(m.ticket_id.map(|t| t.0))
+                .bind(m.kind.as_str())
+                .bind(m.to.as_str())
+                .bind(m.from.as_str())
+                .bind(m.subject.as_str())
+                .bind(m.body.as_str())
+                .bind(m.message_id.as_str())
+                .bind(m.in_reply_to.clone())
+                .bind(m.references.as_str())
+                .bind(m.automatic)
+                .bind(ts(now)),
+            )
+            .await?;
+        if let Some(t) = m.ticket_id {
+            self.insert_mail_id(&m.message_id, t, true, now).await?;
+        }
+        Ok(id)
+    }
+
+    /// Pending mail due by `now`, oldest first. On PostgreSQL the rows are locked and skipped by
+    /// other nodes until this transaction ends, so that no message is sent twice.
+    pub async fn due_mail(&mut self, now: Timestamp, limit: i64) -> Result<Vec<OutboxEntry>> {
+        let lock = match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let rows: Vec<OutboxRow> = self
+            .fetch_all(
+                q(&format!(
+                    "SELECT {OUTBOX_COLS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
+                     ORDER BY next_attempt_at, id LIMIT $2{lock}"
+                ))
+                .bind(ts(now))
+                .bind(limit),
+            )
+            .await?;
+        rows.into_iter().map(OutboxEntry::try_from).collect()
+    }
+
+    pub async fn mark_mail_sent(&mut self, id: i64, now: Timestamp) -> Result<()> {
+        self.execute(
+            q("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                .bind(ts(now))
+                .bind(id),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: try again at `retry_at`, or give up (`None`).
+    pub async fn mark_mail_failed(
+        &mut self,
+        id: i64,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        let status = if retry_at.is_some() {
+            "pending"
+        } else {
+            "failed"
+        };
+        self.execute(
+            q(
+                "UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2,
+                 next_attempt_at = COALESCE($3, next_attempt_at) WHERE id = $4",
+            )
+            .bind(status)
+            .bind(error)
+            .bind(retry_at.map(ts))
+            .bind(id),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Every outbound message, newest first (for administrators and tests).
+    pub async fn list_outbox(&mut self, limit: i64) -> Result<Vec<OutboxEntry>> {
+        let rows: Vec<OutboxRow> = self
+            .fetch_all(
+                q(&format!(
+                    "SELECT {OUTBOX_COLS} FROM outbox ORDER BY id DESC LIMIT $1"
+                ))
+                .bind(limit),
+            )
+            .await?;
+        rows.into_iter().map(OutboxEntry::try_from).collect()
+    }
+}
+
+impl Conn {
+    /// Records the mailbox a ticket came in on.
+    pub async fn set_ticket_mailbox(&mut self, ticket: TicketId, mailbox: &str) -> Result<()> {
+        self.execute(
+            q("UPDATE tickets SET mailbox = $1 WHERE id = $2")
+                .bind(mailbox)
+                .bind(ticket.0),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The mailbox a ticket came in on, if it came by mail.
+    pub async fn ticket_mailbox(&mut self, ticket: TicketId) -> Result<Option<String>> {
+        let (m,): (Option<String>,) = self
+            .fetch_one(q("SELECT mailbox FROM tickets WHERE id = $1").bind(ticket.0))
+            .await?;
+        Ok(m)
+    }
+
+    /// The Message-IDs of a ticket's mail, oldest first (for the References of a new message).
+    pub async fn mail_ids_of(&mut self, ticket: TicketId) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = self
+            .fetch_all(
+                q("SELECT message_id FROM mail_ids WHERE ticket_id = $1 ORDER BY created_at, message_id")
+                    .bind(ticket.0),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(m,)| m).collect())
+    }
+}

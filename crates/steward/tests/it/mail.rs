@@ -1,0 +1,340 @@
+//! The e-mail channel, inbound: mail becomes tickets and messages, threads onto the right ticket,
+//! is stored once, is never answered when automatic, and is quarantined rather than lost.
+
+use steward_domain::{Actor, Named, PersonId, Status};
+use steward_service::{Ingested, MailSettings, Mailbox, NewOrg, Service, TicketUpdate};
+
+use crate::harness::TestApp;
+use crate::on_both;
+
+fn mail(from: &str, subject: &str, id: &str, extra: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: help@msp.example\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+fn desk(app: &TestApp) -> (Service, Mailbox) {
+    let mailbox = Mailbox {
+        address: "help@msp.example".into(),
+        team: None,
+        ticket_type: steward_domain::TicketType::Incident,
+    };
+    let svc = app.service.clone().with_mail(MailSettings {
+        mailboxes: vec![mailbox.clone()],
+        ..Default::default()
+    });
+    (svc, mailbox)
+}
+
+async fn outbox(app: &TestApp) -> Vec<steward_store::mail::OutboxEntry> {
+    app.store
+        .read()
+        .await
+        .unwrap()
+        .list_outbox(100)
+        .await
+        .unwrap()
+}
+
+async fn new_mail_becomes_a_ticket_and_replies_thread_onto_it(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let system = Actor::system();
+    let acme = svc
+        .create_org(
+            &system,
+            NewOrg {
+                name: "Acme".into(),
+                domains: vec!["acme.example".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // A stranger of a known domain writes: a requester of that organisation and a ticket appear,
+    // and an acknowledgement waits in the outbox.
+    let first = mail(
+        "Ann Smith <ann@acme.example>",
+        "VPN drops",
+        "m1@acme.example",
+        "",
+        "It drops every hour.",
+    );
+    let Ingested::Created { ticket, number } = svc.ingest_mail(&mb, &first).await.unwrap() else {
+        panic!("expected a new ticket");
+    };
+    let t = svc.get_ticket(&system, ticket).await.unwrap();
+    assert_eq!(
+        (t.subject.as_str(), t.channel.as_str(), t.status),
+        ("VPN drops", "email", Status::New)
+    );
+    let ann = svc.get_person(&system, t.requester_id).await.unwrap();
+    assert_eq!(
+        (ann.email.as_str(), ann.name.as_str(), ann.organisation_id),
+        ("ann@acme.example", "Ann Smith", Some(acme.id))
+    );
+    let msgs = svc.messages(&system, ticket).await.unwrap();
+    assert_eq!(msgs[0].body.trim(), "It drops every hour.");
+    assert_eq!(msgs[0].author_id, Some(ann.id));
+    let out = outbox(app).await;
+    assert_eq!(out.len(), 1);
+    let ack = &out[0].mail;
+    assert_eq!(
+        (ack.kind.as_str(), ack.to.as_str(), ack.from.as_str()),
+        ("acknowledgement", "ann@acme.example", "help@msp.example")
+    );
+    assert_eq!(ack.subject, format!("[#{number}] VPN drops"));
+    assert_eq!(ack.in_reply_to.as_deref(), Some("m1@acme.example"));
+    assert!(ack.automatic);
+    assert!(ack.message_id.ends_with("@msp.example"));
+
+    // The same delivery again changes nothing.
+    assert_eq!(
+        svc.ingest_mail(&mb, &first).await.unwrap(),
+        Ingested::Duplicate
+    );
+    assert_eq!(outbox(app).await.len(), 1);
+
+    // Ann answers the acknowledgement (In-Reply-To its Message-ID, no tag in the subject).
+    svc.update_ticket(
+        &system,
+        ticket,
+        TicketUpdate {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let reply = mail(
+        "ann@acme.example",
+        "Re: VPN drops",
+        "m2@acme.example",
+        &format!("In-Reply-To: <{}>\r\n", ack.message_id),
+        "Still dropping.\r\n\r\nOn Monday the desk wrote:\r\n> We opened request",
+    );
+    assert_eq!(
+        svc.ingest_mail(&mb, &reply).await.unwrap(),
+        Ingested::Added { ticket, number }
+    );
+    let t = svc.get_ticket(&system, ticket).await.unwrap();
+    assert_eq!(
+        (t.status, t.reopen_count),
+        (Status::Open, 1),
+        "a reply reopens a resolved ticket"
+    );
+    assert_eq!(outbox(app).await.len(), 1, "no second acknowledgement");
+
+    // By the tag in the subject: from the requester, it threads; from a stranger, it does not.
+    let tagged = mail(
+        "ann@acme.example",
+        &format!("New info [#{number}]"),
+        "m3@acme.example",
+        "",
+        "More.",
+    );
+    assert_eq!(
+        svc.ingest_mail(&mb, &tagged).await.unwrap(),
+        Ingested::Added { ticket, number }
+    );
+    let spoof = mail(
+        "mallory@evil.example",
+        &format!("[#{number}] hi"),
+        "m4@evil.example",
+        "",
+        "Let me in.",
+    );
+    assert!(matches!(
+        svc.ingest_mail(&mb, &spoof).await.unwrap(),
+        Ingested::Created { .. }
+    ));
+    assert_eq!(svc.messages(&system, ticket).await.unwrap().len(), 3);
+
+    // A mail to a closed ticket opens a follow-up.
+    svc.update_ticket(
+        &system,
+        ticket,
+        TicketUpdate {
+            status: Some(Status::Closed),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let late = mail(
+        "ann@acme.example",
+        &format!("Re: [#{number}] VPN drops"),
+        "m5@acme.example",
+        "",
+        "It is back.",
+    );
+    match svc.ingest_mail(&mb, &late).await.unwrap() {
+        Ingested::FollowUp {
+            of, ticket: new, ..
+        } => {
+            assert_eq!(of, number);
+            assert_ne!(new, ticket);
+        }
+        other => panic!("expected a follow-up, got {other:?}"),
+    }
+}
+on_both!(new_mail_becomes_a_ticket_and_replies_thread_onto_it);
+
+async fn automatic_mail_is_never_answered_and_garbage_is_quarantined(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let system = Actor::system();
+    let first = mail("bob@x.example", "Printer", "p1@x.example", "", "Jammed.");
+    let Ingested::Created { ticket, .. } = svc.ingest_mail(&mb, &first).await.unwrap() else {
+        panic!()
+    };
+    let ack_id = outbox(app).await[0].mail.message_id.clone();
+    svc.update_ticket(
+        &system,
+        ticket,
+        TicketUpdate {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    // An out-of-office answering the acknowledgement: stored on the ticket, reopens nothing.
+    let ooo = mail(
+        "bob@x.example",
+        "Out of office",
+        "p2@x.example",
+        &format!("Auto-Submitted: auto-replied\r\nIn-Reply-To: <{ack_id}>\r\n"),
+        "I am away.",
+    );
+    assert!(matches!(
+        svc.ingest_mail(&mb, &ooo).await.unwrap(),
+        Ingested::Added { .. }
+    ));
+    assert_eq!(
+        svc.get_ticket(&system, ticket).await.unwrap().status,
+        Status::Resolved
+    );
+    // A new auto-reply or a bounce opens a ticket but gets no acknowledgement.
+    let bulk = mail(
+        "news@shop.example",
+        "Our offers",
+        "n1@shop.example",
+        "Precedence: bulk\r\n",
+        "Buy.",
+    );
+    assert!(matches!(
+        svc.ingest_mail(&mb, &bulk).await.unwrap(),
+        Ingested::Created { .. }
+    ));
+    let bounce = mail(
+        "MAILER-DAEMON@mx.example",
+        "Undelivered Mail Returned to Sender",
+        "b1@mx.example",
+        "",
+        "Delivery failed.",
+    );
+    assert!(matches!(
+        svc.ingest_mail(&mb, &bounce).await.unwrap(),
+        Ingested::Created { .. }
+    ));
+    assert_eq!(
+        outbox(app).await.len(),
+        1,
+        "only the person got an acknowledgement"
+    );
+    // Steward's own mail coming back is ignored.
+    let own = mail(
+        "help@msp.example",
+        "[#1] x",
+        "o1@msp.example",
+        "X-Steward-Ticket: 1\r\n",
+        "x",
+    );
+    assert_eq!(svc.ingest_mail(&mb, &own).await.unwrap(), Ingested::Ignored);
+
+    // What cannot be read, or has no usable sender, is kept with the reason.
+    for (raw, reason) in [
+        (b"".to_vec(), "empty"),
+        (b"Subject: no sender\r\n\r\nbody".to_vec(), "sender"),
+        (
+            b"From: not an address\r\nSubject: x\r\n\r\nbody".to_vec(),
+            "sender",
+        ),
+    ] {
+        match svc.ingest_mail(&mb, &raw).await.unwrap() {
+            Ingested::Quarantined { reason: got, .. } => assert!(got.contains(reason), "{got}"),
+            other => panic!("expected quarantine, got {other:?}"),
+        }
+    }
+    let q = app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .list_quarantine(false)
+        .await
+        .unwrap();
+    assert_eq!(q.len(), 3);
+    let (mailbox, raw) = app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .quarantined_raw(q[1].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (mailbox.as_str(), raw.as_slice()),
+        (
+            "help@msp.example",
+            b"Subject: no sender\r\n\r\nbody".as_slice()
+        )
+    );
+    let _ = PersonId(0);
+}
+on_both!(automatic_mail_is_never_answered_and_garbage_is_quarantined);
+
+async fn attachments_are_stored_once(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let with_file = |id: &str| {
+        format!("From: c@x.example\r\nSubject: files\r\nMessage-ID: <{id}>\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--B\r\nContent-Type: application/pdf; name=\"r.pdf\"\r\nContent-Disposition: attachment; filename=\"r.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n").into_bytes()
+    };
+    let Ingested::Created { ticket, .. } = svc
+        .ingest_mail(&mb, &with_file("f1@x.example"))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    svc.ingest_mail(&mb, &with_file("f2@x.example"))
+        .await
+        .unwrap();
+    let mut c = app.store.read().await.unwrap();
+    let msgs = svc.messages(&Actor::system(), ticket).await.unwrap();
+    let files = c.attachments_of(msgs[0].id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(
+        (files[0].0.as_deref(), files[0].1.as_str(), files[0].3),
+        (Some("r.pdf"), "application/pdf", 9)
+    );
+    let (blobs,): (i64,) = (count_blobs(&mut c).await,);
+    assert_eq!(blobs, 1, "the same file twice is stored once");
+}
+on_both!(attachments_are_stored_once);
+
+async fn count_blobs(c: &mut steward_store::Conn) -> i64 {
+    // Each attachment row points at a blob; two messages with the same file share one.
+    let a = c
+        .attachments_of(steward_domain::MessageId(1))
+        .await
+        .unwrap();
+    let b = c
+        .attachments_of(steward_domain::MessageId(2))
+        .await
+        .unwrap();
+    let mut shas: Vec<String> = a.into_iter().chain(b).map(|x| x.2).collect();
+    shas.dedup();
+    shas.len() as i64
+}
