@@ -10,6 +10,8 @@ mod subject;
 
 pub use automatic::Automatic;
 pub use fold::{fold, Folded};
+/// Readers for mbox files and Maildirs (for importing an existing mailbox).
+pub use mail_parser::mailbox;
 pub use parse::{parse, Address, Attachment, Inbound, ParseError, MAX_MESSAGE_BYTES};
 pub use subject::{reply_subject, ticket_number_in_subject, DEFAULT_TAG_PREFIX};
 

@@ -84,6 +84,26 @@ enum Command {
     /// Manage API tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The e-mail channel: take in mail, look at quarantined mail
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Take in mail: one message on standard input (for an MTA's pipe transport; exit codes
+    /// follow sysexits, so the MTA retries on 75 and bounces on others), or with --batch a Maildir,
+    /// an mbox file or a folder of .eml files
+    Ingest {
+        /// The address the mail was sent to (selects the mailbox's team and type)
+        #[arg(long, value_name = "ADDRESS")]
+        mailbox: Option<String>,
+        /// Import a Maildir, an mbox file, or a folder of .eml files
+        #[arg(long, value_name = "PATH")]
+        batch: Option<PathBuf>,
+    },
+    /// List quarantined mail (that could not be read or routed)
+    Quarantine,
 }
 
 #[derive(Debug, Args)]
@@ -223,7 +243,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            crate::mail::exit_code(&e)
         }
     }
 }
@@ -266,6 +286,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::User(cmd) => admin(config, |svc| Box::pin(user(svc, cmd))).await,
         Command::Org(cmd) => admin(config, |svc| Box::pin(org(svc, cmd))).await,
         Command::Token(cmd) => admin(config, |svc| Box::pin(token(svc, cmd))).await,
+        Command::Mail(cmd) => crate::mail::run(cmd_into(cmd), config).await,
+    }
+}
+
+fn cmd_into(cmd: MailCommand) -> crate::mail::MailCmd {
+    match cmd {
+        MailCommand::Ingest { mailbox, batch } => crate::mail::MailCmd::Ingest { mailbox, batch },
+        MailCommand::Quarantine => crate::mail::MailCmd::Quarantine,
     }
 }
 
@@ -410,6 +438,9 @@ async fn token(svc: &Service, cmd: TokenCommand) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let store = server::open_store(&config).await?;
     let svc = Service::new(store.clone(), Arc::new(SystemClock));
+    let svc = svc
+        .clone()
+        .with_mail(server::mail_settings(&config, &svc).await?);
     if let Some((admin, secret)) = svc.bootstrap_admin(&config.admin_email).await? {
         println!();
         println!("  Steward created the administrator {}.", admin.email);

@@ -46,6 +46,22 @@ log_format = "plain"
 
 # Log level: error, warn, info, debug or trace; or a filter such as "info,steward_store=debug".
 log_level = "info"
+
+# The e-mail channel.
+[mail]
+# The ticket tag in subjects is [PREFIX#1234]; the default, "", gives [#1234].
+tag_prefix = ""
+# Acknowledge new requests by mail (never to automatic mail: auto-replies, bulk mail, bounces).
+acknowledge = true
+# Attachments larger than this are not stored (the message says so).
+max_attachment_mb = 25
+
+# Each address Steward receives mail for, and where its tickets go. Mail to other addresses is
+# taken as well, into no team.
+# [[mail.mailboxes]]
+# address = "help@example.com"
+# team = "Service Desk"        # a team's name
+# type = "incident"            # or service_request, problem, change
 "#;
 
 /// Log output format.
@@ -56,10 +72,45 @@ pub enum LogFormat {
     Json,
 }
 
+/// The `[mail]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub tag_prefix: String,
+    pub acknowledge: bool,
+    pub max_attachment_mb: u32,
+    pub mailboxes: Vec<MailboxConfig>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            tag_prefix: String::new(),
+            acknowledge: true,
+            max_attachment_mb: 25,
+            mailboxes: Vec::new(),
+        }
+    }
+}
+
+/// One `[[mail.mailboxes]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    pub address: String,
+    /// A team's name.
+    pub team: Option<String>,
+    /// A ticket type (default incident).
+    #[serde(rename = "type")]
+    pub ticket_type: Option<String>,
+}
+
 /// The settings as written in `steward.toml` (all optional).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    #[serde(default)]
+    pub mail: MailConfig,
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
@@ -85,6 +136,7 @@ pub struct Config {
     pub admin_email: String,
     pub log_format: LogFormat,
     pub log_level: String,
+    pub mail: MailConfig,
 }
 
 impl Default for Config {
@@ -99,6 +151,7 @@ impl Default for Config {
             admin_email: "admin@localhost".into(),
             log_format: LogFormat::Plain,
             log_level: "info".into(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -146,6 +199,7 @@ impl fmt::Debug for Config {
             .field("admin_email", &self.admin_email)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
+            .field("mail", &self.mail)
             .finish()
     }
 }
@@ -227,6 +281,7 @@ pub fn load(path: Option<&Path>, overrides: Overrides) -> Result<Config, ConfigE
             .log_level
             .or(file.log_level)
             .unwrap_or(d.log_level),
+        mail: file.mail,
     })
 }
 

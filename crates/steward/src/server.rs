@@ -146,3 +146,46 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         }
     }
 }
+
+/// The e-mail settings from the configuration, with team names resolved to teams.
+pub async fn mail_settings(
+    config: &Config,
+    service: &Service,
+) -> anyhow::Result<steward_service::MailSettings> {
+    use steward_domain::Named;
+    let system = steward_domain::Actor::system();
+    let teams = service.list_teams(&system).await?;
+    let mut mailboxes = Vec::new();
+    for m in &config.mail.mailboxes {
+        let address = steward_domain::validate::email(&m.address)
+            .map_err(|e| anyhow::anyhow!("[[mail.mailboxes]] {e}"))?;
+        let team = match &m.team {
+            Some(name) => Some(
+                teams
+                    .iter()
+                    .find(|t| t.name.eq_ignore_ascii_case(name))
+                    .map(|t| t.id)
+                    .with_context(|| {
+                        format!("[[mail.mailboxes]] {address}: there is no team called {name:?}")
+                    })?,
+            ),
+            None => None,
+        };
+        let ticket_type = match &m.ticket_type {
+            Some(t) => steward_domain::TicketType::parse(t)
+                .map_err(|e| anyhow::anyhow!("[[mail.mailboxes]] {address}: {e}"))?,
+            None => steward_domain::TicketType::Incident,
+        };
+        mailboxes.push(steward_service::Mailbox {
+            address,
+            team,
+            ticket_type,
+        });
+    }
+    Ok(steward_service::MailSettings {
+        mailboxes,
+        tag_prefix: config.mail.tag_prefix.clone(),
+        max_attachment_bytes: config.mail.max_attachment_mb as usize * 1024 * 1024,
+        acknowledge: config.mail.acknowledge,
+    })
+}

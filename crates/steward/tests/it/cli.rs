@@ -255,3 +255,104 @@ async fn serve_starts_prints_the_secret_and_stops_on_sigterm() {
     assert!(again.wait().unwrap().success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `steward mail ingest`: one message from an MTA's pipe, or a batch from a folder, a Maildir or
+/// an mbox file, with a summary; exit codes an MTA understands.
+#[test]
+fn mail_ingest_from_a_pipe_and_in_batches() {
+    let dir = std::env::temp_dir().join(format!("steward-cli-mail-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let msg = |id: &str, subject: &str| {
+        format!("From: Ann <ann@acme.example>\r\nTo: help@msp.example\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n\r\nHello.\r\n")
+    };
+    let ingest = |input: &str, args: &[&str]| {
+        let mut child = steward(&dir.join("data"))
+            .args(["mail", "ingest"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = ingest(
+        &msg("one@acme.example", "Printer"),
+        &["--mailbox", "help@msp.example"],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("new ticket #1"), "{out}");
+    let (code, out) = ingest(&msg("one@acme.example", "Printer"), &[]);
+    assert_eq!(
+        (code, out.contains("already stored")),
+        (Some(0), true),
+        "{out}"
+    );
+    // Garbage is kept, not refused: the MTA must not bounce or retry it forever.
+    let (code, out) = ingest("", &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("quarantined"), "{out}");
+
+    // A folder of .eml files, a Maildir and an mbox file.
+    let folder = dir.join("eml");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("a.eml"), msg("two@acme.example", "VPN")).unwrap();
+    std::fs::write(
+        folder.join("b.eml"),
+        msg("three@acme.example", "Re: [#2] VPN"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("c.eml"), "not mail at all").unwrap();
+    std::fs::write(
+        folder.join("notes.txt"),
+        msg("x@acme.example", "ignored: not .eml"),
+    )
+    .unwrap();
+    let (code, out) = ingest("", &["--batch", folder.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("1 tickets created, 1 messages threaded onto tickets, 0 skipped (already stored or Steward's own), 1 quarantined"), "{out}");
+    let maildir = dir.join("Maildir");
+    std::fs::create_dir_all(maildir.join("cur")).unwrap();
+    std::fs::create_dir_all(maildir.join("new")).unwrap();
+    std::fs::write(
+        maildir.join("new").join("1700000000.M1.host"),
+        msg("four@acme.example", "Monitor"),
+    )
+    .unwrap();
+    std::fs::write(
+        maildir.join("cur").join("1700000001.M2.host:2,S"),
+        msg("two@acme.example", "VPN"),
+    )
+    .unwrap();
+    let (code, out) = ingest("", &["--batch", maildir.to_str().unwrap()]);
+    assert!(
+        out.contains("1 tickets created, 0 messages threaded onto tickets, 1 skipped"),
+        "{code:?} {out}"
+    );
+    let mbox = dir.join("inbox.mbox");
+    std::fs::write(&mbox, format!("From ann@acme.example Mon Mar  2 09:00:00 2026\n{}\nFrom ann@acme.example Mon Mar  2 09:01:00 2026\n{}\n", msg("five@acme.example", "Keyboard").replace("\r\n", "\n"), msg("six@acme.example", "Mouse").replace("\r\n", "\n"))).unwrap();
+    let (code, out) = ingest("", &["--batch", mbox.to_str().unwrap()]);
+    assert!(out.contains("2 tickets created"), "{code:?} {out}");
+    let (code, out) = ingest("", &["--batch", dir.join("absent").to_str().unwrap()]);
+    assert_eq!(code, Some(66), "{out}");
+
+    let out = steward(&dir.join("data"))
+        .args(["mail", "quarantine"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(listing.lines().count(), 2, "{listing}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
