@@ -11,6 +11,7 @@ mod error;
 mod limiter;
 mod mail;
 mod notices;
+mod outbound;
 mod secrets;
 mod tickets;
 mod workspace;
@@ -21,6 +22,7 @@ pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, Team
 pub use error::ServiceError;
 pub use mail::{Ingested, MailSettings, Mailbox};
 pub use notices::{Notice, NoticeKind};
+pub use outbound::{Delivery, SmtpSecurity, SmtpSender, SmtpSettings, MAX_ATTEMPTS};
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};
 pub use workspace::INVITATION_LIFETIME;
 

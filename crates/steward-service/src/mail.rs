@@ -35,6 +35,9 @@ pub struct MailSettings {
     pub max_attachment_bytes: usize,
     /// Send acknowledgements of new requests.
     pub acknowledge: bool,
+    /// Outbound mail is set up: acknowledgements and replies are written to the outbox. Without
+    /// it, nothing is queued (and nothing piles up to be sent later).
+    pub send: bool,
 }
 
 impl Default for MailSettings {
@@ -44,6 +47,7 @@ impl Default for MailSettings {
             tag_prefix: steward_mail::DEFAULT_TAG_PREFIX.to_string(),
             max_attachment_bytes: 25 * 1024 * 1024,
             acknowledge: true,
+            send: false,
         }
     }
 }
@@ -166,7 +170,7 @@ impl Service {
                         number: t.number,
                     },
                 };
-                if self.mail.acknowledge && parsed.automatic.may_answer() {
+                if self.mail.send && self.mail.acknowledge && parsed.automatic.may_answer() {
                     self.acknowledge(&mut tx, mailbox, &t, &parsed, &message_id, now)
                         .await?;
                 }
@@ -431,6 +435,51 @@ impl Service {
         self.store_mail_message(tx, t.id, person, parsed, message_id, now)
             .await?;
         Ok(t)
+    }
+
+    /// Writes a staff member's public reply to the outbox, to the requester, from the mailbox the
+    /// ticket came in on (or the first configured one), threaded onto the ticket's mail.
+    pub(crate) async fn enqueue_reply(
+        &self,
+        tx: &mut Conn,
+        t: &Ticket,
+        body: &str,
+        now: steward_domain::Timestamp,
+    ) -> Result<()> {
+        if !self.mail.send {
+            return Ok(());
+        }
+        let from = match tx.ticket_mailbox(t.id).await? {
+            Some(m) => m,
+            None => match self.mail.mailboxes.first() {
+                Some(m) => m.address.clone(),
+                None => return Ok(()),
+            },
+        };
+        let requester = tx.get_person(t.requester_id).await?;
+        let thread = tx.mail_ids_of(t.id).await?;
+        let footer = format!(
+            "\n\n-- \nRequest #{number}: reply to this e-mail to answer (keep [{prefix}#{number}] in the subject).",
+            number = t.number,
+            prefix = self.mail.tag_prefix
+        );
+        tx.enqueue_mail(
+            &OutboxMail {
+                ticket_id: Some(t.id),
+                kind: "reply".into(),
+                to: requester.email,
+                from: from.clone(),
+                subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
+                body: format!("{}{footer}", body.trim_end()),
+                message_id: new_message_id(&from)?,
+                in_reply_to: thread.last().cloned(),
+                references: thread.join(" "),
+                automatic: false,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Writes the acknowledgement of a new request to the outbox.

@@ -331,6 +331,9 @@ impl Service {
         let message = tx
             .insert_message(t.id, actor.person_id, m.kind, &body, now)
             .await?;
+        if m.kind == MessageKind::Public && actor.is_staff() {
+            self.enqueue_reply(&mut tx, &t, &body, now).await?;
+        }
         tx.update_ticket(&t, false).await?;
         let action = match m.kind {
             MessageKind::Public => EventAction::Replied,

@@ -315,9 +315,15 @@ impl Conn {
         Ok(id)
     }
 
-    /// Pending mail due by `now`, oldest first. On PostgreSQL the rows are locked and skipped by
-    /// other nodes until this transaction ends, so that no message is sent twice.
-    pub async fn due_mail(&mut self, now: Timestamp, limit: i64) -> Result<Vec<OutboxEntry>> {
+    /// Takes up to `limit` pending messages due by `now` to send, holding each until
+    /// `lease_until` so that no other sender (on any node) takes it meanwhile. A sender that dies
+    /// leaves its lease to expire, and the message is taken again.
+    pub async fn claim_due_mail(
+        &mut self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>> {
         let lock = match self.backend() {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -325,19 +331,30 @@ impl Conn {
         let rows: Vec<OutboxRow> = self
             .fetch_all(
                 q(&format!(
-                    "SELECT {OUTBOX_COLS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
-                     ORDER BY next_attempt_at, id LIMIT $2{lock}"
+                    "UPDATE outbox SET lease_until = $1 WHERE id IN (
+                       SELECT id FROM outbox
+                       WHERE status = 'pending' AND next_attempt_at <= $2
+                         AND (lease_until IS NULL OR lease_until <= $2)
+                       ORDER BY next_attempt_at, id LIMIT $3{lock})
+                     RETURNING {OUTBOX_COLS}"
                 ))
+                .bind(ts(lease_until))
                 .bind(ts(now))
                 .bind(limit),
             )
             .await?;
-        rows.into_iter().map(OutboxEntry::try_from).collect()
+        let mut out = rows
+            .into_iter()
+            .map(OutboxEntry::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|e| e.id);
+        Ok(out)
     }
 
     pub async fn mark_mail_sent(&mut self, id: i64, now: Timestamp) -> Result<()> {
         self.execute(
-            q("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+            q("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL,
+                 lease_until = NULL WHERE id = $2")
                 .bind(ts(now))
                 .bind(id),
         )
@@ -360,7 +377,7 @@ impl Conn {
         self.execute(
             q(
                 "UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2,
-                 next_attempt_at = COALESCE($3, next_attempt_at) WHERE id = $4",
+                 next_attempt_at = COALESCE($3, next_attempt_at), lease_until = NULL WHERE id = $4",
             )
             .bind(status)
             .bind(error)
@@ -409,7 +426,7 @@ impl Conn {
     pub async fn mail_ids_of(&mut self, ticket: TicketId) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = self
             .fetch_all(
-                q("SELECT message_id FROM mail_ids WHERE ticket_id = $1 ORDER BY created_at, message_id")
+                q("SELECT message_id FROM mail_ids WHERE ticket_id = $1 ORDER BY id")
                     .bind(ticket.0),
             )
             .await?;

@@ -457,6 +457,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let delivery = server::smtp_sender(&config)?
+        .map(|sender| server::spawn_mail_delivery(svc.clone(), sender));
     let mut running = server::start(svc, server::web_config(&config), listener).await?;
     let backend = store.backend().as_str();
     tracing::info!(addr = %running.addr, backend, "Steward is ready");
@@ -470,6 +472,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing requests in flight");
             running.stop().await?;
         }
+    }
+    if let Some(d) = delivery {
+        d.abort();
     }
     store.close().await;
     tracing::info!("stopped");

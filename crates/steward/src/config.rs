@@ -62,6 +62,14 @@ max_attachment_mb = 25
 # address = "help@example.com"
 # team = "Service Desk"        # a team's name
 # type = "incident"            # or service_request, problem, change
+
+# Outbound mail (acknowledgements, replies). Without this section nothing is sent or queued.
+# [mail.smtp]
+# host = "smtp.example.com"
+# port = 587
+# security = "starttls"        # or "tls" (port 465), or "none" (only for a server on this machine)
+# username = "help@example.com"
+# password_file = "/run/secrets/smtp-password"   # or password = "…"
 "#;
 
 /// Log output format.
@@ -80,6 +88,36 @@ pub struct MailConfig {
     pub acknowledge: bool,
     pub max_attachment_mb: u32,
     pub mailboxes: Vec<MailboxConfig>,
+    /// Outbound mail; without it nothing is sent (or queued).
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// The `[mail.smtp]` section.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// Default: 587 for starttls, 465 for tls, 25 for none.
+    pub port: Option<u16>,
+    /// "starttls" (default), "tls" or "none" (only for a server on this machine).
+    pub security: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Read the password from this file instead.
+    pub password_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("password_file", &self.password_file)
+            .finish()
+    }
 }
 
 impl Default for MailConfig {
@@ -89,6 +127,7 @@ impl Default for MailConfig {
             acknowledge: true,
             max_attachment_mb: 25,
             mailboxes: Vec::new(),
+            smtp: None,
         }
     }
 }

@@ -187,5 +187,68 @@ pub async fn mail_settings(
         tag_prefix: config.mail.tag_prefix.clone(),
         max_attachment_bytes: config.mail.max_attachment_mb as usize * 1024 * 1024,
         acknowledge: config.mail.acknowledge,
+        send: config.mail.smtp.is_some(),
+    })
+}
+
+/// The SMTP sender from `[mail.smtp]`, if configured.
+pub fn smtp_sender(config: &Config) -> anyhow::Result<Option<steward_service::SmtpSender>> {
+    use steward_service::SmtpSecurity;
+    let Some(s) = &config.mail.smtp else {
+        return Ok(None);
+    };
+    let security = match s.security.as_deref().unwrap_or("starttls") {
+        "starttls" => SmtpSecurity::StartTls,
+        "tls" => SmtpSecurity::Tls,
+        "none" => SmtpSecurity::None,
+        other => anyhow::bail!("[mail.smtp] security {other:?}: use starttls, tls or none"),
+    };
+    let port = s.port.unwrap_or(match security {
+        SmtpSecurity::StartTls => 587,
+        SmtpSecurity::Tls => 465,
+        SmtpSecurity::None => 25,
+    });
+    let password = match (&s.password, &s.password_file) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(f)) => Some(
+            std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read the SMTP password from {}", f.display()))?
+                .trim()
+                .to_string(),
+        ),
+        (None, None) => None,
+    };
+    let sender = steward_service::SmtpSender::new(&steward_service::SmtpSettings {
+        host: s.host.clone(),
+        port,
+        security,
+        username: s.username.clone(),
+        password,
+    })
+    .map_err(|e| anyhow::anyhow!("[mail.smtp]: {e}"))?;
+    Ok(Some(sender))
+}
+
+/// Sends the outbox every few seconds until the process ends.
+pub fn spawn_mail_delivery(
+    service: Service,
+    sender: steward_service::SmtpSender,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match service.deliver_mail(&sender, 50).await {
+                Ok(d) if d.sent + d.retrying + d.failed > 0 => {
+                    tracing::info!(
+                        sent = d.sent,
+                        retrying = d.retrying,
+                        failed = d.failed,
+                        "outbox"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sending the outbox"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        }
     })
 }

@@ -3,7 +3,8 @@
 -- The Message-ID of every stored inbound and outbound mail (without angle brackets), for
 -- threading replies and for storing each delivery once.
 CREATE TABLE mail_ids (
-    message_id TEXT    PRIMARY KEY,
+    id         INTEGER PRIMARY KEY,
+    message_id TEXT    NOT NULL UNIQUE,
     ticket_id  INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
     direction  TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
     created_at INTEGER NOT NULL
@@ -65,6 +66,8 @@ CREATE TABLE outbox (
     status          TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
+    -- A sender that took the message to send it holds it until then.
+    lease_until     INTEGER,
     last_error      TEXT,
     created_at      INTEGER NOT NULL,
     sent_at         INTEGER

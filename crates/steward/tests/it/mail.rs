@@ -22,6 +22,7 @@ fn desk(app: &TestApp) -> (Service, Mailbox) {
     };
     let svc = app.service.clone().with_mail(MailSettings {
         mailboxes: vec![mailbox.clone()],
+        send: true,
         ..Default::default()
     });
     (svc, mailbox)
@@ -338,3 +339,275 @@ async fn count_blobs(c: &mut steward_store::Conn) -> i64 {
     shas.dedup();
     shas.len() as i64
 }
+
+/// An SMTP server on loopback that accepts everything and keeps what it receives.
+struct Capture {
+    addr: std::net::SocketAddr,
+    received: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Capture {
+    async fn start() -> Capture {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>> = Default::default();
+        let store = received.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 capture ESMTP\r\n").await;
+                    let mut rcpt = String::new();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let upper = line.to_ascii_uppercase();
+                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO")
+                        {
+                            b"250-capture\r\n250 8BITMIME\r\n"
+                        } else if upper.starts_with("RCPT TO:") {
+                            rcpt = line[8..]
+                                .trim()
+                                .trim_matches(|c| c == '<' || c == '>')
+                                .to_string();
+                            b"250 OK\r\n"
+                        } else if upper == "DATA" {
+                            let _ = w.write_all(b"354 go on\r\n").await;
+                            let mut data = String::new();
+                            while let Ok(Some(l)) = lines.next_line().await {
+                                if l == "." {
+                                    break;
+                                }
+                                data.push_str(l.strip_prefix('.').unwrap_or(&l));
+                                data.push_str("\r\n");
+                            }
+                            store.lock().unwrap().push((rcpt.clone(), data));
+                            b"250 queued\r\n"
+                        } else if upper == "QUIT" {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            break;
+                        } else {
+                            b"250 OK\r\n"
+                        };
+                        if w.write_all(reply).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Capture {
+            addr,
+            received,
+            task,
+        }
+    }
+
+    fn sender(&self) -> steward_service::SmtpSender {
+        steward_service::SmtpSender::new(&steward_service::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: self.addr.port(),
+            security: steward_service::SmtpSecurity::None,
+            username: None,
+            password: None,
+        })
+        .unwrap()
+    }
+
+    fn mails(&self) -> Vec<(String, String)> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+/// A header's value, unfolded.
+fn header(mail: &str, name: &str) -> Option<String> {
+    let mut unfolded: Vec<String> = Vec::new();
+    for l in mail.lines().take_while(|l| !l.is_empty()) {
+        if l.starts_with([' ', '\t']) {
+            if let Some(last) = unfolded.last_mut() {
+                last.push(' ');
+                last.push_str(l.trim());
+            }
+        } else {
+            unfolded.push(l.to_string());
+        }
+    }
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    unfolded
+        .into_iter()
+        .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
+        .map(|l| l[name.len() + 1..].trim().to_string())
+}
+
+async fn acknowledgements_and_replies_go_out_by_smtp(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let smtp = Capture::start().await;
+    let sender = smtp.sender();
+    let first = mail(
+        "Ann <ann@acme.example>",
+        "Laptop broken",
+        "l1@acme.example",
+        "",
+        "It does not start.",
+    );
+    let Ingested::Created { ticket, number } = svc.ingest_mail(&mb, &first).await.unwrap() else {
+        panic!()
+    };
+    let report = svc.deliver_mail(&sender, 10).await.unwrap();
+    assert_eq!(report.sent, 1);
+    let got = smtp.mails();
+    assert_eq!(got.len(), 1);
+    let (to, ack) = &got[0];
+    assert_eq!(to, "ann@acme.example");
+    assert_eq!(
+        header(ack, "Subject"),
+        Some(format!("[#{number}] Laptop broken"))
+    );
+    assert_eq!(
+        header(ack, "In-Reply-To").as_deref(),
+        Some("<l1@acme.example>")
+    );
+    assert_eq!(
+        header(ack, "Auto-Submitted").as_deref(),
+        Some("auto-replied")
+    );
+    assert!(header(ack, "X-Steward-Ticket").is_some());
+    let ack_id = header(ack, "Message-ID")
+        .unwrap()
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_string();
+    // Nothing is sent twice.
+    assert_eq!(svc.deliver_mail(&sender, 10).await.unwrap().sent, 0);
+
+    // Ann answers the acknowledgement; it threads by its Message-ID.
+    let answer = mail(
+        "ann@acme.example",
+        "Re: [#1] Laptop broken",
+        "l2@acme.example",
+        &format!("In-Reply-To: <{ack_id}>\r\nReferences: <l1@acme.example> <{ack_id}>\r\n"),
+        "Also the screen is dark.",
+    );
+    assert_eq!(
+        svc.ingest_mail(&mb, &answer).await.unwrap(),
+        Ingested::Added { ticket, number }
+    );
+
+    // A technician replies (over the API): the requester gets it, threaded, from the mailbox.
+    let tech = svc
+        .create_person(
+            &Actor::system(),
+            steward_service::NewPersonInput {
+                email: "tom@msp.example".into(),
+                name: "Tom".into(),
+                role: steward_domain::Role::Technician,
+                organisation_id: None,
+                org_access: false,
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    svc.add_message(
+        &tech.actor(),
+        ticket,
+        steward_service::MessageInput {
+            kind: steward_domain::MessageKind::Public,
+            body: "Bring it to room 4, please.".into(),
+            status: None,
+        },
+    )
+    .await
+    .unwrap();
+    // A note is not mailed.
+    svc.add_message(
+        &tech.actor(),
+        ticket,
+        steward_service::MessageInput {
+            kind: steward_domain::MessageKind::Internal,
+            body: "Battery?".into(),
+            status: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(svc.deliver_mail(&sender, 10).await.unwrap().sent, 1);
+    let got = smtp.mails();
+    assert_eq!(got.len(), 2);
+    let (to, reply) = &got[1];
+    assert_eq!(to, "ann@acme.example");
+    assert!(header(reply, "From").unwrap().contains("help@msp.example"));
+    assert_eq!(
+        header(reply, "In-Reply-To").as_deref(),
+        Some("<l2@acme.example>")
+    );
+    let refs = header(reply, "References").unwrap();
+    assert!(
+        refs.contains("<l1@acme.example>")
+            && refs.contains(&format!("<{ack_id}>"))
+            && refs.contains("<l2@acme.example>"),
+        "{refs}"
+    );
+    assert!(header(reply, "Auto-Submitted").is_none());
+    assert!(reply.contains("Bring it to room 4"));
+    assert!(!reply.contains("Battery"));
+    // The reply's own Message-ID threads the next answer.
+    let reply_id = header(reply, "Message-ID")
+        .unwrap()
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_string();
+    let again = mail(
+        "ann@acme.example",
+        "Re: Laptop",
+        "l3@acme.example",
+        &format!("In-Reply-To: <{reply_id}>\r\n"),
+        "OK, on my way.",
+    );
+    assert_eq!(
+        svc.ingest_mail(&mb, &again).await.unwrap(),
+        Ingested::Added { ticket, number }
+    );
+    smtp.task.abort();
+}
+on_both!(acknowledgements_and_replies_go_out_by_smtp);
+
+async fn an_unreachable_smtp_server_means_retry_later_not_loss(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = steward_service::SmtpSender::new(&steward_service::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: steward_service::SmtpSecurity::None,
+        username: None,
+        password: None,
+    })
+    .unwrap();
+    svc.ingest_mail(&mb, &mail("z@x.example", "Hi", "z1@x.example", "", "Hello"))
+        .await
+        .unwrap();
+    let report = svc.deliver_mail(&down, 10).await.unwrap();
+    assert_eq!((report.sent, report.retrying), (0, 1));
+    let out = outbox(app).await;
+    assert_eq!((out[0].status.as_str(), out[0].attempts), ("pending", 1));
+    assert!(out[0].last_error.is_some());
+    // Not due yet: nothing is tried; once due, a working server gets it.
+    assert_eq!(
+        svc.deliver_mail(&down, 10).await.unwrap(),
+        steward_service::Delivery::default()
+    );
+    app.clock.advance(jiff::SignedDuration::from_mins(2));
+    let smtp = Capture::start().await;
+    assert_eq!(svc.deliver_mail(&smtp.sender(), 10).await.unwrap().sent, 1);
+    assert_eq!(smtp.mails().len(), 1);
+    smtp.task.abort();
+}
+on_both!(an_unreachable_smtp_server_means_retry_later_not_loss);
