@@ -559,6 +559,8 @@ pub struct MessageView {
     pub author: String,
     pub from_requester: bool,
     pub body: String,
+    /// Quoted history and signature, shown collapsed.
+    pub folded: Option<String>,
     pub when: String,
     pub ago: String,
 }
@@ -694,16 +696,20 @@ async fn ticket_page_with(
     let now = s.service.now();
     let messages = messages
         .into_iter()
-        .map(|m| MessageView {
-            id: m.id.0,
-            internal: m.kind == MessageKind::Internal,
-            author: m
-                .author_id
-                .map_or_else(|| "Steward".to_string(), |a| names.person(Some(a))),
-            from_requester: m.author_id == Some(t.requester_id),
-            body: m.body,
-            when: when(m.created_at),
-            ago: ago(m.created_at, now),
+        .map(|m| {
+            let folded = steward_mail::fold(&m.body);
+            MessageView {
+                id: m.id.0,
+                internal: m.kind == MessageKind::Internal,
+                author: m
+                    .author_id
+                    .map_or_else(|| "Steward".to_string(), |a| names.person(Some(a))),
+                from_requester: m.author_id == Some(t.requester_id),
+                body: folded.visible,
+                folded: folded.folded,
+                when: when(m.created_at),
+                ago: ago(m.created_at, now),
+            }
         })
         .collect();
     let history = history

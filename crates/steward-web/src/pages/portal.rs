@@ -243,6 +243,8 @@ pub struct PortalMessage {
     pub author: &'static str,
     pub mine: bool,
     pub body: String,
+    /// Quoted history and signature, shown collapsed.
+    pub folded: Option<String>,
     pub when: String,
     pub ago: String,
 }
@@ -282,6 +284,7 @@ async fn ticket_page(
         .filter(|m| m.kind == MessageKind::Public)
         .map(|m| {
             let mine = m.author_id.is_some() && m.author_id == me;
+            let folded = steward_mail::fold(&m.body);
             PortalMessage {
                 author: if mine {
                     "You"
@@ -291,7 +294,8 @@ async fn ticket_page(
                     "Service desk"
                 },
                 mine,
-                body: m.body,
+                body: folded.visible,
+                folded: folded.folded,
                 when: when(m.created_at),
                 ago: ago(m.created_at, now),
             }

@@ -611,3 +611,54 @@ async fn an_unreachable_smtp_server_means_retry_later_not_loss(app: &TestApp) {
     smtp.task.abort();
 }
 on_both!(an_unreachable_smtp_server_means_retry_later_not_loss);
+
+async fn quoted_history_is_folded_on_the_pages(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let raw = mail(
+        "ann@acme.example",
+        "Folding",
+        "q1@acme.example",
+        "",
+        "New words here.\r\n\r\nOn Monday the desk wrote:\r\n> old words there\r\n",
+    );
+    let Ingested::Created { number, .. } = svc.ingest_mail(&mb, &raw).await.unwrap() else {
+        panic!()
+    };
+    app.person(
+        "admin@msp.example",
+        steward_domain::Role::Admin,
+        None,
+        false,
+    )
+    .await;
+    svc.set_password(
+        &Actor::system(),
+        svc.get_person_by_email(&Actor::system(), "admin@msp.example")
+            .await
+            .unwrap()
+            .id,
+        "a long enough password",
+    )
+    .await
+    .unwrap();
+    let cookie = app
+        .session_cookie(&app.base, "admin@msp.example", "a long enough password")
+        .await;
+    let html = app
+        .http
+        .get(format!("{}/agent/tickets/{number}", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let visible = html.find("New words here.").unwrap();
+    let details = html
+        .find("<details class=\"folded\">")
+        .expect("the quote is folded");
+    let quoted = html.find("old words there").unwrap();
+    assert!(visible < details && details < quoted);
+}
+on_both!(quoted_history_is_folded_on_the_pages);
