@@ -457,6 +457,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let lmtp = match &config.mail.lmtp_listen {
+        Some(addr) => {
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen for LMTP on {addr}"))?;
+            tracing::info!(%addr, "accepting LMTP deliveries");
+            Some(crate::lmtp::spawn(l, svc.clone()))
+        }
+        None => None,
+    };
     let delivery = server::smtp_sender(&config)?
         .map(|sender| server::spawn_mail_delivery(svc.clone(), sender));
     let mut running = server::start(svc, server::web_config(&config), listener).await?;
@@ -473,8 +483,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             running.stop().await?;
         }
     }
-    if let Some(d) = delivery {
-        d.abort();
+    for task in [delivery, lmtp].into_iter().flatten() {
+        task.abort();
     }
     store.close().await;
     tracing::info!("stopped");

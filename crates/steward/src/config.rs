@@ -55,6 +55,8 @@ tag_prefix = ""
 acknowledge = true
 # Attachments larger than this are not stored (the message says so).
 max_attachment_mb = 25
+# Accept deliveries over LMTP (from Postfix or Dovecot) on this address.
+# lmtp_listen = "127.0.0.1:2424"
 
 # Each address Steward receives mail for, and where its tickets go. Mail to other addresses is
 # taken as well, into no team.
@@ -90,6 +92,8 @@ pub struct MailConfig {
     pub mailboxes: Vec<MailboxConfig>,
     /// Outbound mail; without it nothing is sent (or queued).
     pub smtp: Option<SmtpConfig>,
+    /// Listen for LMTP deliveries on this address (e.g. "127.0.0.1:2424").
+    pub lmtp_listen: Option<String>,
 }
 
 /// The `[mail.smtp]` section.
@@ -128,6 +132,7 @@ impl Default for MailConfig {
             max_attachment_mb: 25,
             mailboxes: Vec::new(),
             smtp: None,
+            lmtp_listen: None,
         }
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod lmtp;
 pub mod mail;
 pub mod server;

@@ -662,3 +662,83 @@ async fn quoted_history_is_folded_on_the_pages(app: &TestApp) {
     assert!(visible < details && details < quoted);
 }
 on_both!(quoted_history_is_folded_on_the_pages);
+
+async fn lmtp_deliveries_are_stored_before_they_are_confirmed(app: &TestApp) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (svc, _) = desk(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = steward::lmtp::spawn(listener, svc.clone());
+    let sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (r, mut w) = sock.into_split();
+    let mut r = BufReader::new(r).lines();
+    macro_rules! expect {
+        ($want:expr) => {{
+            let got = r.next_line().await.unwrap().unwrap();
+            assert!(got.starts_with($want), "expected {}, got {got:?}", $want);
+        }};
+    }
+    expect!("220");
+    w.write_all(b"LHLO mx.example\r\n").await.unwrap();
+    for _ in 0..4 {
+        expect!("250");
+    }
+    // One message for two of Steward's addresses: one ticket; both recipients confirmed.
+    w.write_all(b"MAIL FROM:<ann@acme.example>\r\nRCPT TO:<help@msp.example>\r\nRCPT TO:<Other <it@msp.example>>\r\nDATA\r\n").await.unwrap();
+    expect!("250");
+    expect!("250");
+    expect!("250");
+    expect!("354");
+    w.write_all(b"From: ann@acme.example\r\nSubject: Via LMTP\r\nMessage-ID: <lmtp1@acme.example>\r\n\r\nHello.\r\n..dot-stuffed line\r\n.\r\n").await.unwrap();
+    expect!("250");
+    expect!("250");
+    let page = svc
+        .list_tickets(
+            &Actor::system(),
+            &Default::default(),
+            steward_store::tickets::PageRequest {
+                sort: Default::default(),
+                descending: true,
+                after: None,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let msgs = svc
+        .messages(&Actor::system(), page.items[0].id)
+        .await
+        .unwrap();
+    assert!(
+        msgs[0].body.contains("\n.dot-stuffed line"),
+        "{:?}",
+        msgs[0].body
+    );
+    // Garbage is confirmed too: it is kept in quarantine, not bounced.
+    w.write_all(b"MAIL FROM:<>\r\nRCPT TO:<help@msp.example>\r\nDATA\r\n\r\n.\r\n")
+        .await
+        .unwrap();
+    expect!("250");
+    expect!("250");
+    expect!("354");
+    expect!("250");
+    assert_eq!(
+        app.store
+            .read()
+            .await
+            .unwrap()
+            .list_quarantine(false)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    w.write_all(b"RCPT TO:<x@y.example>\r\nQUIT\r\n")
+        .await
+        .unwrap();
+    expect!("503");
+    expect!("221");
+    task.abort();
+}
+on_both!(lmtp_deliveries_are_stored_before_they_are_confirmed);
