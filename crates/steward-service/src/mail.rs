@@ -38,7 +38,13 @@ pub struct MailSettings {
     /// Outbound mail is set up: acknowledgements and replies are written to the outbox. Without
     /// it, nothing is queued (and nothing piles up to be sent later).
     pub send: bool,
+    /// Loop guard: a sender with more than this many messages in [`LOOP_WINDOW`] gets no more
+    /// automatic answers (their mail is still stored).
+    pub max_mails_per_sender: i64,
 }
+
+/// The window of the loop guard.
+pub const LOOP_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 
 impl Default for MailSettings {
     fn default() -> Self {
@@ -48,6 +54,7 @@ impl Default for MailSettings {
             max_attachment_bytes: 25 * 1024 * 1024,
             acknowledge: true,
             send: false,
+            max_mails_per_sender: 20,
         }
     }
 }
@@ -171,8 +178,15 @@ impl Service {
                     },
                 };
                 if self.mail.send && self.mail.acknowledge && parsed.automatic.may_answer() {
-                    self.acknowledge(&mut tx, mailbox, &t, &parsed, &message_id, now)
-                        .await?;
+                    // A sender writing very often is probably a mail loop: stop answering.
+                    let since = now.checked_sub(LOOP_WINDOW).unwrap_or(now);
+                    let recent = tx.mail_messages_since(person.id, since).await?;
+                    if recent <= self.mail.max_mails_per_sender {
+                        self.acknowledge(&mut tx, mailbox, &t, &parsed, &message_id, now)
+                            .await?;
+                    } else {
+                        tracing::warn!(sender = %person.email, recent, "possible mail loop: not acknowledging");
+                    }
                 }
                 (t, outcome)
             }

@@ -433,3 +433,21 @@ impl Conn {
         Ok(rows.into_iter().map(|(m,)| m).collect())
     }
 }
+
+impl Conn {
+    /// How many messages this person sent by mail since `since` (for the loop guard).
+    pub async fn mail_messages_since(
+        &mut self,
+        author: steward_domain::PersonId,
+        since: Timestamp,
+    ) -> Result<i64> {
+        let (n,): (i64,) = self
+            .fetch_one(
+                q("SELECT COUNT(*) FROM messages WHERE author_id = $1 AND created_at >= $2 AND channel = 'email'")
+                    .bind(author.0)
+                    .bind(ts(since)),
+            )
+            .await?;
+        Ok(n)
+    }
+}

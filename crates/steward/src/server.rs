@@ -188,6 +188,7 @@ pub async fn mail_settings(
         max_attachment_bytes: config.mail.max_attachment_mb as usize * 1024 * 1024,
         acknowledge: config.mail.acknowledge,
         send: config.mail.smtp.is_some(),
+        ..Default::default()
     })
 }
 

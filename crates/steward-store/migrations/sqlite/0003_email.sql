@@ -73,3 +73,6 @@ CREATE TABLE outbox (
     sent_at         INTEGER
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+
+-- Mail per sender over time (the loop guard counts a sender's recent messages).
+CREATE INDEX messages_author_time ON messages (author_id, created_at);

@@ -742,3 +742,39 @@ async fn lmtp_deliveries_are_stored_before_they_are_confirmed(app: &TestApp) {
     task.abort();
 }
 on_both!(lmtp_deliveries_are_stored_before_they_are_confirmed);
+
+async fn a_mail_loop_stops_being_answered(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let settings = MailSettings {
+        max_mails_per_sender: 3,
+        ..svc.mail_settings().clone()
+    };
+    let svc = svc.with_mail(settings);
+    // A robot that answers every acknowledgement with a new mail (and no loop headers).
+    for i in 0..6 {
+        let raw = mail(
+            "robot@loop.example",
+            &format!("Ticket received {i}"),
+            &format!("r{i}@loop.example"),
+            "",
+            "Thank you.",
+        );
+        svc.ingest_mail(&mb, &raw).await.unwrap();
+    }
+    let acks = outbox(app)
+        .await
+        .iter()
+        .filter(|e| e.mail.to == "robot@loop.example")
+        .count();
+    assert_eq!(acks, 3, "answered until the guard stepped in");
+    // Ten minutes later it is answered again.
+    app.clock.advance(jiff::SignedDuration::from_mins(11));
+    svc.ingest_mail(
+        &mb,
+        &mail("robot@loop.example", "Again", "r9@loop.example", "", "Hi"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outbox(app).await.len(), 4);
+}
+on_both!(a_mail_loop_stops_being_answered);
