@@ -18,6 +18,7 @@
 //! | manage API tokens              | anyone's | own  | own        | own                             |
 //! | use canned responses, save views | yes  | yes     | yes        | no                              |
 //! | write canned responses         | yes   | yes     | no         | no                              |
+//! | quarantined mail               | yes   | no      | no         | no                              |
 //!
 //! Something a requester may not even see is reported as not found, so that ids cannot be probed.
 
@@ -68,6 +69,8 @@ pub enum Action {
     ManageCannedResponses,
     /// Keep one's own saved views of the queues.
     SaveViews,
+    /// See and handle quarantined mail (it may hold anyone's data).
+    ManageMail,
 }
 
 /// Which tickets an actor may see, for queries over many tickets.
@@ -152,7 +155,7 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
                 Err(Denied::NotFound)
             }
         }
-        Action::ManagePeople => allow_if(actor.role == Role::Admin),
+        Action::ManagePeople | Action::ManageMail => allow_if(actor.role == Role::Admin),
         Action::ListOrganisations => allow_if(staff),
         Action::ViewOrganisation(id) => {
             if staff || actor.organisation_id == Some(id) {

@@ -541,3 +541,58 @@ impl Service {
         Ok(())
     }
 }
+
+impl Service {
+    /// Mail in quarantine, not yet retried or discarded (administrators).
+    pub async fn quarantined(
+        &self,
+        actor: &steward_domain::Actor,
+    ) -> Result<Vec<steward_store::mail::Quarantined>> {
+        steward_domain::policy::check(actor, steward_domain::policy::Action::ManageMail)
+            .map_err(|d| crate::ServiceError::denied(d, "message"))?;
+        Ok(self.store.read().await?.list_quarantine(false).await?)
+    }
+
+    /// Takes a quarantined message in again (after the cause was fixed: a mailbox configured, a
+    /// limit raised). If it still cannot be read it stays in quarantine and the reason is returned.
+    pub async fn retry_quarantined(
+        &self,
+        actor: &steward_domain::Actor,
+        id: i64,
+    ) -> Result<Ingested> {
+        steward_domain::policy::check(actor, steward_domain::policy::Action::ManageMail)
+            .map_err(|d| crate::ServiceError::denied(d, "message"))?;
+        let (mailbox, raw) = match self.store.read().await?.quarantined_raw(id).await {
+            Ok(found) => found,
+            Err(StoreError::NotFound) => return Err(crate::ServiceError::NotFound("message")),
+            Err(e) => return Err(e.into()),
+        };
+        // Checked first, so that a message that still cannot be read is not quarantined twice.
+        let readable = steward_mail::parse(&raw)
+            .map_err(|e| e.to_string())
+            .and_then(
+                |p| match p.from.as_ref().and_then(|a| validate::email(&a.email).ok()) {
+                    Some(_) => Ok(()),
+                    None => Err("no usable sender address".to_string()),
+                },
+            );
+        if let Err(reason) = readable {
+            return Ok(Ingested::Quarantined { id, reason });
+        }
+        let outcome = self.ingest_mail(&self.mail.mailbox(&mailbox), &raw).await?;
+        let mut tx = self.store.write().await?;
+        tx.resolve_quarantine(id, self.now()).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Gives up on a quarantined message (it stays stored, marked resolved).
+    pub async fn discard_quarantined(&self, actor: &steward_domain::Actor, id: i64) -> Result<()> {
+        steward_domain::policy::check(actor, steward_domain::policy::Action::ManageMail)
+            .map_err(|d| crate::ServiceError::denied(d, "message"))?;
+        let mut tx = self.store.write().await?;
+        tx.resolve_quarantine(id, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

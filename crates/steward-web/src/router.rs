@@ -141,6 +141,8 @@ fn page_routes() -> Router<AppState> {
             get(admin::canned).post(admin::create_canned),
         )
         .route("/agent/admin/canned/{id}", post(admin::update_canned))
+        .route("/agent/admin/mail", get(admin::mail))
+        .route("/agent/admin/mail/{id}", post(admin::quarantine_action))
         .route("/static/{file}", get(assets::serve))
         .route("/agent", get(agent::queue))
         .route("/agent/events", get(live::events))

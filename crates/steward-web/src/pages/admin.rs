@@ -550,3 +550,84 @@ pub async fn update_canned(
         .await?;
     Ok(see_other("/agent/admin/canned?notice=saved"))
 }
+
+// ---------------------------------------------------------------- quarantined mail
+
+/// A quarantined message as listed.
+pub struct QuarantineRow {
+    pub id: i64,
+    pub mailbox: String,
+    pub reason: String,
+    pub received: String,
+    pub size: i64,
+}
+
+#[derive(askama::Template)]
+#[template(path = "admin_mail.html")]
+struct MailPage {
+    layout: Layout,
+    items: Vec<QuarantineRow>,
+    result: Option<String>,
+}
+
+async fn mail_page(s: &AppState, caller: &super::PageCaller, result: Option<String>) -> PageResult {
+    let items = s.service.quarantined(caller.actor()).await?;
+    Ok(render(&MailPage {
+        layout: caller.layout("Mail", "admin", None),
+        items: items
+            .into_iter()
+            .map(|q| QuarantineRow {
+                id: q.id,
+                mailbox: q.mailbox,
+                reason: q.reason,
+                received: super::when(q.received_at),
+                size: q.size,
+            })
+            .collect(),
+        result,
+    }))
+}
+
+/// `GET /agent/admin/mail`: quarantined mail (administrators).
+pub async fn mail(State(s): State<AppState>, DeskCaller(caller): DeskCaller) -> PageResult {
+    mail_page(&s, &caller, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QuarantineForm {
+    csrf: String,
+    discard: Option<String>,
+}
+
+/// `POST /agent/admin/mail/{id}`: retry or discard.
+pub async fn quarantine_action(
+    State(s): State<AppState>,
+    DeskCaller(caller): DeskCaller,
+    Path(id): Path<i64>,
+    Form(f): Form<QuarantineForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    let result = if f.discard.is_some() {
+        s.service.discard_quarantined(caller.actor(), id).await?;
+        format!("Message {id} discarded.")
+    } else {
+        match s.service.retry_quarantined(caller.actor(), id).await? {
+            steward_service::Ingested::Quarantined { reason, .. } => {
+                format!("Message {id} still cannot be taken in: {reason}.")
+            }
+            steward_service::Ingested::Created { number, .. } => {
+                format!("Message {id} became ticket #{number}.")
+            }
+            steward_service::Ingested::Added { number, .. } => {
+                format!("Message {id} was added to ticket #{number}.")
+            }
+            steward_service::Ingested::FollowUp { number, .. } => {
+                format!("Message {id} became ticket #{number}.")
+            }
+            steward_service::Ingested::Duplicate | steward_service::Ingested::Ignored => {
+                format!("Message {id} was already stored.")
+            }
+        }
+    };
+    mail_page(&s, &caller, Some(result)).await
+}

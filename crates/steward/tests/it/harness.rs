@@ -163,6 +163,12 @@ impl TestApp {
         (format!("http://{}", server.addr), server)
     }
 
+    /// The test clock's instant.
+    pub fn clock_now(&self) -> Timestamp {
+        use steward_service::Clock;
+        self.clock.now()
+    }
+
     /// Signs in with a password over the API; returns the session cookie (`name=value`).
     pub async fn session_cookie(&self, base: &str, email: &str, password: &str) -> String {
         let res = self

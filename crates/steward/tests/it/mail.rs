@@ -778,3 +778,64 @@ async fn a_mail_loop_stops_being_answered(app: &TestApp) {
     assert_eq!(outbox(app).await.len(), 4);
 }
 on_both!(a_mail_loop_stops_being_answered);
+
+async fn quarantined_mail_can_be_retried_by_an_administrator(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let Ingested::Quarantined { id, .. } = svc
+        .ingest_mail(&mb, b"Subject: who?\r\n\r\nno sender")
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    // A readable message quarantined for a cause since fixed (here: put there directly).
+    let readable = mail("dan@x.example", "Fine", "ok1@x.example", "", "Readable.");
+    let id2 = {
+        let mut tx = app.store.write().await.unwrap();
+        let id2 = tx
+            .quarantine(
+                "help@msp.example",
+                "the disk was full",
+                &readable,
+                app.clock_now(),
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        id2
+    };
+    let tech = svc
+        .create_person(
+            &Actor::system(),
+            steward_service::NewPersonInput {
+                email: "t@msp.example".into(),
+                name: "T".into(),
+                role: steward_domain::Role::Technician,
+                organisation_id: None,
+                org_access: false,
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        svc.quarantined(&tech.actor()).await.is_err(),
+        "only administrators see quarantined mail"
+    );
+    let admin = Actor::system();
+    assert_eq!(svc.quarantined(&admin).await.unwrap().len(), 2);
+    assert!(matches!(
+        svc.retry_quarantined(&admin, id2).await.unwrap(),
+        Ingested::Created { .. }
+    ));
+    assert_eq!(svc.quarantined(&admin).await.unwrap().len(), 1);
+    // Still unreadable: it stays, with its reason.
+    match svc.retry_quarantined(&admin, id).await.unwrap() {
+        Ingested::Quarantined { reason, .. } => assert!(reason.contains("sender")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(svc.quarantined(&admin).await.unwrap().len(), 1);
+    svc.discard_quarantined(&admin, id).await.unwrap();
+    assert!(svc.quarantined(&admin).await.unwrap().is_empty());
+}
+on_both!(quarantined_mail_can_be_retried_by_an_administrator);

@@ -315,6 +315,10 @@ async fn administration_invitations_views_and_canned_responses(app: &TestApp) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+    let (status, html, _) = root.get("/agent/admin/mail").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Nothing in quarantine"));
+
     // A technician may not manage people, even by posting the form directly.
     let (status, _, _) = tom.get("/agent/admin/people").await;
     assert_eq!(
