@@ -7,6 +7,7 @@ mod automatic;
 mod fold;
 mod parse;
 mod render;
+mod sanitize;
 mod subject;
 
 pub use automatic::Automatic;
@@ -15,6 +16,7 @@ pub use fold::{fold, Folded};
 pub use mail_parser::mailbox;
 pub use parse::{parse, Address, Attachment, Inbound, ParseError, MAX_MESSAGE_BYTES};
 pub use render::{render, Outgoing, RenderError, Rendered};
+pub use sanitize::sanitize_html;
 pub use subject::{reply_subject, ticket_number_in_subject, DEFAULT_TAG_PREFIX};
 
 /// The header Steward puts on every message it sends, naming the ticket. A message that comes back

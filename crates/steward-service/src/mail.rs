@@ -343,6 +343,10 @@ impl Service {
         };
         tx.set_message_origin(m.id, Channel::Email.as_str(), automatic)
             .await?;
+        if let Some(html) = &parsed.html {
+            tx.set_message_html(m.id, &steward_mail::sanitize_html(html))
+                .await?;
+        }
         for a in &parsed.attachments {
             if a.data.len() > self.mail.max_attachment_bytes {
                 continue;
@@ -594,5 +598,27 @@ impl Service {
         tx.resolve_quarantine(id, self.now()).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Service {
+    /// The sanitised HTML versions of a ticket's messages (those that came as HTML mail), for
+    /// whoever may read the ticket's conversation.
+    pub async fn message_html(
+        &self,
+        actor: &steward_domain::Actor,
+        ticket: TicketId,
+    ) -> Result<Vec<(steward_domain::MessageId, String)>> {
+        let visible: Vec<steward_domain::MessageId> = self
+            .messages(actor, ticket)
+            .await?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        let all = self.store.read().await?.message_html_of(ticket).await?;
+        Ok(all
+            .into_iter()
+            .filter(|(id, _)| visible.contains(id))
+            .collect())
     }
 }

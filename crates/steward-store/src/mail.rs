@@ -451,3 +451,27 @@ impl Conn {
         Ok(n)
     }
 }
+
+impl Conn {
+    /// Keeps a message's sanitised HTML.
+    pub async fn set_message_html(&mut self, message: MessageId, html: &str) -> Result<()> {
+        self.execute(
+            q("UPDATE messages SET body_html = $1 WHERE id = $2")
+                .bind(html)
+                .bind(message.0),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The sanitised HTML of a ticket's messages that have one.
+    pub async fn message_html_of(&mut self, ticket: TicketId) -> Result<Vec<(MessageId, String)>> {
+        let rows: Vec<(i64, String)> = self
+            .fetch_all(
+                q("SELECT id, body_html FROM messages WHERE ticket_id = $1 AND body_html IS NOT NULL ORDER BY id")
+                    .bind(ticket.0),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id, h)| (MessageId(id), h)).collect())
+    }
+}

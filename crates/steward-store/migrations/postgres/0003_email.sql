@@ -15,6 +15,8 @@ CREATE INDEX mail_ids_ticket ON mail_ids (ticket_id);
 ALTER TABLE messages ADD COLUMN channel TEXT;
 -- A recognised automatic mail (auto-reply, bounce…): stored, never answered.
 ALTER TABLE messages ADD COLUMN automatic TEXT;
+-- The message's HTML, sanitised when it was stored (the text body is always there too).
+ALTER TABLE messages ADD COLUMN body_html TEXT;
 
 -- A ticket opened by mail to a closed ticket points at it.
 ALTER TABLE tickets ADD COLUMN follow_up_of BIGINT REFERENCES tickets(id);

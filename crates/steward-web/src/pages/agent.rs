@@ -561,6 +561,8 @@ pub struct MessageView {
     pub body: String,
     /// Quoted history and signature, shown collapsed.
     pub folded: Option<String>,
+    /// The sanitised HTML version, if the message came as HTML mail.
+    pub html: Option<String>,
     pub when: String,
     pub ago: String,
 }
@@ -665,6 +667,7 @@ async fn ticket_page_with(
     let actor = caller.actor();
     let t = s.service.get_ticket_by_number(actor, number).await?;
     let messages = s.service.messages(actor, t.id).await?;
+    let html_versions = s.service.message_html(actor, t.id).await?;
     let history = s.service.history(actor, t.id).await?;
     let teams = s.service.list_teams(actor).await?;
     let categories = s.service.list_categories(actor).await?;
@@ -707,6 +710,10 @@ async fn ticket_page_with(
                 from_requester: m.author_id == Some(t.requester_id),
                 body: folded.visible,
                 folded: folded.folded,
+                html: html_versions
+                    .iter()
+                    .find(|(id, _)| *id == m.id)
+                    .map(|(_, h)| h.clone()),
                 when: when(m.created_at),
                 ago: ago(m.created_at, now),
             }

@@ -839,3 +839,50 @@ async fn quarantined_mail_can_be_retried_by_an_administrator(app: &TestApp) {
     assert!(svc.quarantined(&admin).await.unwrap().is_empty());
 }
 on_both!(quarantined_mail_can_be_retried_by_an_administrator);
+
+async fn html_mail_is_shown_sanitised(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let raw = b"From: h@x.example\r\nSubject: HTML\r\nMessage-ID: <h1@x.example>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick=\"x()\">Hello <b>bold</b></p><script>alert('pwned')</script><img src=\"https://tracker.example/p.gif\" alt=\"pixel\">";
+    let Ingested::Created { number, .. } = svc.ingest_mail(&mb, raw).await.unwrap() else {
+        panic!()
+    };
+    app.person(
+        "admin@msp.example",
+        steward_domain::Role::Admin,
+        None,
+        false,
+    )
+    .await;
+    let admin_id = svc
+        .get_person_by_email(&Actor::system(), "admin@msp.example")
+        .await
+        .unwrap()
+        .id;
+    svc.set_password(&Actor::system(), admin_id, "a long enough password")
+        .await
+        .unwrap();
+    let cookie = app
+        .session_cookie(&app.base, "admin@msp.example", "a long enough password")
+        .await;
+    let html = app
+        .http
+        .get(format!("{}/agent/tickets/{number}", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<b>bold</b>"),
+        "the formatted version is shown"
+    );
+    assert!(
+        !html.contains("alert('pwned')")
+            && !html.contains("onclick")
+            && !html.contains("tracker.example")
+    );
+    assert!(html.contains("Hello bold"), "and the text version");
+}
+on_both!(html_mail_is_shown_sanitised);

@@ -1,0 +1,91 @@
+//! HTML from mail, made safe to show: only formatting tags survive (no scripts, styles, forms,
+//! frames or event handlers), links open elsewhere without giving the sender the page, and images
+//! are not loaded from the sender's servers (which would tell them the mail was read).
+
+use std::collections::HashSet;
+
+/// The sanitised HTML of a message body.
+pub fn sanitize_html(html: &str) -> String {
+    let tags: HashSet<&str> = [
+        "a",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "div",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+    ]
+    .into_iter()
+    .collect();
+    ammonia::Builder::default()
+        .tags(tags)
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .attribute_filter(|element, attribute, value| {
+            // Remote and cid: images are not fetched; their alt text remains.
+            if element == "img" && attribute == "src" {
+                return None;
+            }
+            Some(value.into())
+        })
+        .clean(html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_html_is_defused() {
+        let dirty = r#"<p onclick="steal()">Hi <b>there</b><script>alert(1)</script>
+            <img src="https://tracker.example/pixel.gif?id=1" alt="logo">
+            <a href="javascript:alert(1)">x</a> <a href="https://ok.example/">ok</a>
+            <iframe src="https://evil.example"></iframe><style>body{display:none}</style>
+            <form action="https://evil.example"><input name="pw"></form></p>"#;
+        let clean = sanitize_html(dirty);
+        for bad in [
+            "script",
+            "onclick",
+            "tracker.example",
+            "javascript:",
+            "iframe",
+            "<style",
+            "<form",
+            "<input",
+        ] {
+            assert!(!clean.contains(bad), "{bad} survived: {clean}");
+        }
+        assert!(clean.contains("<b>there</b>"));
+        assert!(clean.contains(r#"alt="logo""#));
+        assert!(clean.contains(r#"href="https://ok.example/""#) && clean.contains("noopener"));
+    }
+}
