@@ -622,3 +622,46 @@ impl Service {
             .collect())
     }
 }
+
+impl Service {
+    /// The files attached to the messages of a ticket that the actor may read.
+    pub async fn ticket_attachments(
+        &self,
+        actor: &steward_domain::Actor,
+        ticket: TicketId,
+    ) -> Result<Vec<steward_store::mail::AttachmentInfo>> {
+        let visible: Vec<steward_domain::MessageId> = self
+            .messages(actor, ticket)
+            .await?
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        let all = self
+            .store
+            .read()
+            .await?
+            .attachments_of_ticket(ticket)
+            .await?;
+        Ok(all
+            .into_iter()
+            .filter(|a| visible.contains(&a.message_id))
+            .collect())
+    }
+
+    /// One attachment of a ticket, with its bytes, if the actor may read its message.
+    pub async fn attachment(
+        &self,
+        actor: &steward_domain::Actor,
+        ticket: TicketId,
+        id: i64,
+    ) -> Result<(steward_store::mail::AttachmentInfo, Vec<u8>)> {
+        let info = self
+            .ticket_attachments(actor, ticket)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(crate::ServiceError::NotFound("attachment"))?;
+        let data = self.store.read().await?.attachment_data(id).await?;
+        Ok((info, data))
+    }
+}

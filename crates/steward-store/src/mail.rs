@@ -475,3 +475,55 @@ impl Conn {
         Ok(rows.into_iter().map(|(id, h)| (MessageId(id), h)).collect())
     }
 }
+
+/// A file attached to a message (without its bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub message_id: MessageId,
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub size: i64,
+    pub inline: bool,
+}
+
+impl Conn {
+    /// The attachments of a ticket's messages.
+    pub async fn attachments_of_ticket(&mut self, ticket: TicketId) -> Result<Vec<AttachmentInfo>> {
+        let rows: Vec<(i64, i64, Option<String>, String, i64, bool)> = self
+            .fetch_all(
+                q(
+                    "SELECT a.id, a.message_id, a.filename, a.content_type, b.size, a.inline
+                   FROM message_attachments a JOIN blobs b ON b.sha256 = a.sha256
+                   JOIN messages m ON m.id = a.message_id
+                   WHERE m.ticket_id = $1 ORDER BY a.id",
+                )
+                .bind(ticket.0),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, m, filename, content_type, size, inline)| AttachmentInfo {
+                    id,
+                    message_id: MessageId(m),
+                    filename,
+                    content_type,
+                    size,
+                    inline,
+                },
+            )
+            .collect())
+    }
+
+    /// An attachment's bytes.
+    pub async fn attachment_data(&mut self, id: i64) -> Result<Vec<u8>> {
+        let (data,): (Vec<u8>,) = self
+            .fetch_one(
+                q("SELECT b.data FROM message_attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.id = $1")
+                    .bind(id),
+            )
+            .await?;
+        Ok(data)
+    }
+}

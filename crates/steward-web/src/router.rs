@@ -116,6 +116,8 @@ fn page_routes() -> Router<AppState> {
             get(account::welcome_form).post(account::welcome),
         )
         .route("/agent/views", post(agent::save_view))
+        .route("/agent/tickets/{number}/files/{id}", get(agent::file))
+        .route("/portal/tickets/{number}/files/{id}", get(portal::file))
         .route("/agent/views/{id}/delete", post(agent::delete_view))
         .route(
             "/agent/tickets/{number}/canned/{id}",

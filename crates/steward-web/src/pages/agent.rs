@@ -563,6 +563,7 @@ pub struct MessageView {
     pub folded: Option<String>,
     /// The sanitised HTML version, if the message came as HTML mail.
     pub html: Option<String>,
+    pub files: Vec<super::FileLink>,
     pub when: String,
     pub ago: String,
 }
@@ -668,6 +669,7 @@ async fn ticket_page_with(
     let t = s.service.get_ticket_by_number(actor, number).await?;
     let messages = s.service.messages(actor, t.id).await?;
     let html_versions = s.service.message_html(actor, t.id).await?;
+    let attachments = s.service.ticket_attachments(actor, t.id).await?;
     let history = s.service.history(actor, t.id).await?;
     let teams = s.service.list_teams(actor).await?;
     let categories = s.service.list_categories(actor).await?;
@@ -714,6 +716,18 @@ async fn ticket_page_with(
                     .iter()
                     .find(|(id, _)| *id == m.id)
                     .map(|(_, h)| h.clone()),
+                files: attachments
+                    .iter()
+                    .filter(|a| a.message_id == m.id)
+                    .map(|a| super::FileLink {
+                        href: format!("/agent/tickets/{}/files/{}", t.number, a.id),
+                        name: a
+                            .filename
+                            .clone()
+                            .unwrap_or_else(|| format!("attachment {}", a.id)),
+                        size: super::human_size(a.size),
+                    })
+                    .collect(),
                 when: when(m.created_at),
                 ago: ago(m.created_at, now),
             }
@@ -1296,4 +1310,18 @@ pub async fn create_ticket(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /agent/tickets/{number}/files/{id}`: an attachment, as a download.
+pub async fn file(
+    State(s): State<AppState>,
+    StaffCaller(caller): StaffCaller,
+    Path((number, id)): Path<(i64, i64)>,
+) -> PageResult {
+    let t = s
+        .service
+        .get_ticket_by_number(caller.actor(), number)
+        .await?;
+    let (info, data) = s.service.attachment(caller.actor(), t.id, id).await?;
+    Ok(super::download(&info, data))
 }

@@ -406,3 +406,39 @@ mod tests {
         assert_eq!(url_encode("/agent?view=a b"), "%2Fagent%3Fview%3Da%20b");
     }
 }
+
+/// A file view for the ticket pages.
+pub struct FileLink {
+    pub href: String,
+    pub name: String,
+    pub size: String,
+}
+
+/// "12 KB", "3.4 MB".
+pub fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} bytes"),
+        b if b < 1024 * 1024 => format!("{} KB", (b + 1023) / 1024),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+/// Sends an attachment as a download (never shown inline, so an HTML or SVG file cannot run as a
+/// page of Steward).
+pub fn download(info: &steward_store::mail::AttachmentInfo, data: Vec<u8>) -> Response {
+    let name = info
+        .filename
+        .clone()
+        .unwrap_or_else(|| format!("attachment-{}", info.id));
+    let disposition = format!("attachment; filename*=UTF-8''{}", url_encode(&name));
+    let mut res = data.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}

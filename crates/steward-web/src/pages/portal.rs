@@ -245,6 +245,7 @@ pub struct PortalMessage {
     pub body: String,
     /// Quoted history and signature, shown collapsed.
     pub folded: Option<String>,
+    pub files: Vec<super::FileLink>,
     pub when: String,
     pub ago: String,
 }
@@ -276,6 +277,7 @@ async fn ticket_page(
     let actor = caller.actor();
     let t = s.service.get_ticket_by_number(actor, number).await?;
     let messages = s.service.messages(actor, t.id).await?;
+    let attachments = s.service.ticket_attachments(actor, t.id).await?;
     let now = s.service.now();
     let me = actor.person_id;
     let messages = messages
@@ -296,6 +298,18 @@ async fn ticket_page(
                 mine,
                 body: folded.visible,
                 folded: folded.folded,
+                files: attachments
+                    .iter()
+                    .filter(|a| a.message_id == m.id)
+                    .map(|a| super::FileLink {
+                        href: format!("/portal/tickets/{}/files/{}", t.number, a.id),
+                        name: a
+                            .filename
+                            .clone()
+                            .unwrap_or_else(|| format!("attachment {}", a.id)),
+                        size: super::human_size(a.size),
+                    })
+                    .collect(),
                 when: when(m.created_at),
                 ago: ago(m.created_at, now),
             }
@@ -414,4 +428,18 @@ pub async fn resolve(
     Ok(see_other(&format!(
         "/portal/tickets/{number}?notice=resolved"
     )))
+}
+
+/// `GET /portal/tickets/{number}/files/{id}`: an attachment, as a download.
+pub async fn file(
+    State(s): State<AppState>,
+    caller: PageCaller,
+    Path((number, id)): Path<(i64, i64)>,
+) -> PageResult {
+    let t = s
+        .service
+        .get_ticket_by_number(caller.actor(), number)
+        .await?;
+    let (info, data) = s.service.attachment(caller.actor(), t.id, id).await?;
+    Ok(super::download(&info, data))
 }

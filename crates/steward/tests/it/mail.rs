@@ -886,3 +886,87 @@ async fn html_mail_is_shown_sanitised(app: &TestApp) {
     assert!(html.contains("Hello bold"), "and the text version");
 }
 on_both!(html_mail_is_shown_sanitised);
+
+async fn attachments_download_for_those_who_may_read_them(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let acme = svc
+        .create_org(
+            &Actor::system(),
+            NewOrg {
+                name: "Acme".into(),
+                domains: vec!["acme.example".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let raw = b"From: ann@acme.example\r\nSubject: files\r\nMessage-ID: <att1@acme.example>\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--B\r\nContent-Type: text/html; name=\"evil.html\"\r\nContent-Disposition: attachment; filename=\"evil.html\"\r\n\r\n<script>alert(1)</script>\r\n--B--\r\n";
+    let Ingested::Created { number, .. } = svc.ingest_mail(&mb, raw).await.unwrap() else {
+        panic!()
+    };
+    let ann = svc
+        .get_person_by_email(&Actor::system(), "ann@acme.example")
+        .await
+        .unwrap();
+    svc.set_password(&Actor::system(), ann.id, "a long enough password")
+        .await
+        .unwrap();
+    svc.create_person(
+        &Actor::system(),
+        steward_service::NewPersonInput {
+            email: "eve@other.example".into(),
+            name: "Eve".into(),
+            role: steward_domain::Role::Requester,
+            organisation_id: None,
+            org_access: false,
+            password: Some("a long enough password".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let _ = acme;
+    let ann_cookie = app
+        .session_cookie(&app.base, "ann@acme.example", "a long enough password")
+        .await;
+    let page = app
+        .http
+        .get(format!("{}/portal/tickets/{number}", app.base))
+        .header("cookie", &ann_cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page
+        .find(&format!("/portal/tickets/{number}/files/"))
+        .expect("a download link");
+    let link: String = page[at..].chars().take_while(|c| *c != '"').collect();
+    let res = app
+        .http
+        .get(format!("{}{link}", app.base))
+        .header("cookie", &ann_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/octet-stream");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename*=UTF-8''evil.html"));
+    assert!(res.bytes().await.unwrap().starts_with(b"<script>"));
+    // Someone else gets nothing.
+    let eve_cookie = app
+        .session_cookie(&app.base, "eve@other.example", "a long enough password")
+        .await;
+    let res = app
+        .http
+        .get(format!("{}{link}", app.base))
+        .header("cookie", &eve_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+on_both!(attachments_download_for_those_who_may_read_them);
