@@ -376,37 +376,6 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/agent?view=mine")), "/agent?view=mine");
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
-        assert_eq!(safe_next(Some("/\n")), "/");
-        assert_eq!(safe_next(Some("/ /evil.example")), "/");
-        assert_eq!(
-            safe_next(Some("/agent?view=open&sort=priority")),
-            "/agent?view=open&sort=priority"
-        );
-        assert_eq!(safe_next(None), "/");
-    }
-
-    #[test]
-    fn csrf_tokens() {
-        let a = csrf_token("secret-a");
-        assert_eq!(a, csrf_token("secret-a"));
-        assert_ne!(a, csrf_token("secret-b"));
-        assert!(constant_time_eq(a.as_bytes(), a.as_bytes()));
-        assert!(!constant_time_eq(a.as_bytes(), b"short"));
-        assert_eq!(url_encode("/agent?view=a b"), "%2Fagent%3Fview%3Da%20b");
-    }
-}
-
 /// A file view for the ticket pages.
 pub struct FileLink {
     pub href: String,
@@ -441,4 +410,35 @@ pub fn download(info: &steward_store::mail::AttachmentInfo, data: Vec<u8>) -> Re
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/agent?view=mine")), "/agent?view=mine");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(
+            safe_next(Some("/agent?view=open&sort=priority")),
+            "/agent?view=open&sort=priority"
+        );
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn csrf_tokens() {
+        let a = csrf_token("secret-a");
+        assert_eq!(a, csrf_token("secret-a"));
+        assert_ne!(a, csrf_token("secret-b"));
+        assert!(constant_time_eq(a.as_bytes(), a.as_bytes()));
+        assert!(!constant_time_eq(a.as_bytes(), b"short"));
+        assert_eq!(url_encode("/agent?view=a b"), "%2Fagent%3Fview%3Da%20b");
+    }
 }
