@@ -383,6 +383,26 @@ pub struct FileLink {
     pub size: String,
 }
 
+/// Download links for the attachments of one message; `base` is the ticket page's path.
+pub fn file_links(
+    attachments: &[steward_store::mail::AttachmentInfo],
+    message: steward_domain::MessageId,
+    base: &str,
+) -> Vec<FileLink> {
+    attachments
+        .iter()
+        .filter(|a| a.message_id == message)
+        .map(|a| FileLink {
+            href: format!("{base}/files/{}", a.id),
+            name: a
+                .filename
+                .clone()
+                .unwrap_or_else(|| format!("attachment {}", a.id)),
+            size: human_size(a.size),
+        })
+        .collect()
+}
+
 /// "12 KB", "3.4 MB".
 pub fn human_size(bytes: i64) -> String {
     match bytes {

@@ -298,18 +298,11 @@ async fn ticket_page(
                 mine,
                 body: folded.visible,
                 folded: folded.folded,
-                files: attachments
-                    .iter()
-                    .filter(|a| a.message_id == m.id)
-                    .map(|a| super::FileLink {
-                        href: format!("/portal/tickets/{}/files/{}", t.number, a.id),
-                        name: a
-                            .filename
-                            .clone()
-                            .unwrap_or_else(|| format!("attachment {}", a.id)),
-                        size: super::human_size(a.size),
-                    })
-                    .collect(),
+                files: super::file_links(
+                    &attachments,
+                    m.id,
+                    &format!("/portal/tickets/{}", t.number),
+                ),
                 when: when(m.created_at),
                 ago: ago(m.created_at, now),
             }
