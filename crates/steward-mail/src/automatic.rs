@@ -43,7 +43,20 @@ pub(crate) fn classify(m: &Message<'_>) -> Automatic {
         .to_ascii_lowercase();
     let local = from.split('@').next().unwrap_or_default();
     let report = m.root_part().is_content_type("multipart", "report");
-    let null_sender = header(m, "Return-Path").is_some_and(|r| r == "<>");
+    // The first Return-Path is the one the receiving server wrote; later ones came from the sender.
+    let null_sender = m
+        .headers()
+        .iter()
+        .find(|h| h.name().eq_ignore_ascii_case("Return-Path"))
+        .and_then(|h| {
+            m.raw_message()
+                .get(h.offset_start() as usize..h.offset_end() as usize)
+        })
+        .is_some_and(|v| {
+            v.iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .eq(b"<>".iter())
+        });
     if report || null_sender || matches!(local, "mailer-daemon" | "postmaster" | "mail-daemon") {
         return Automatic::Bounce;
     }

@@ -33,6 +33,11 @@ fn starts_history(line: &str) -> bool {
 /// run of `>`-quoted lines that continues to the end.
 pub fn fold(text: &str) -> Folded {
     let lines: Vec<&str> = text.lines().collect();
+    // Where the trailing run of quoted or blank lines begins (one pass from the end).
+    let mut tail = lines.len();
+    while tail > 0 && (lines[tail - 1].starts_with('>') || lines[tail - 1].trim().is_empty()) {
+        tail -= 1;
+    }
     let mut cut = None;
     for (i, line) in lines.iter().enumerate() {
         if line.trim_end() == "-- " || starts_history(line) {
@@ -40,11 +45,7 @@ pub fn fold(text: &str) -> Folded {
             break;
         }
         // From here on only quoted or blank lines: that is history.
-        if line.starts_with('>')
-            && lines[i..]
-                .iter()
-                .all(|l| l.starts_with('>') || l.trim().is_empty())
-        {
+        if i >= tail && line.starts_with('>') {
             cut = Some(i);
             break;
         }

@@ -75,13 +75,13 @@ impl Inbound {
     /// Every Message-ID this message refers to, most specific first (In-Reply-To, then
     /// References from the newest).
     pub fn thread_keys(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = self.in_reply_to.iter().map(String::as_str).collect();
-        for r in self.references.iter().rev() {
-            if !keys.contains(&r.as_str()) {
-                keys.push(r);
-            }
-        }
-        keys
+        let mut seen = std::collections::HashSet::new();
+        self.in_reply_to
+            .iter()
+            .chain(self.references.iter().rev())
+            .map(String::as_str)
+            .filter(|k| seen.insert(*k))
+            .collect()
     }
 }
 
@@ -94,31 +94,47 @@ fn addresses(a: Option<&MpAddress<'_>>) -> Vec<Address> {
                 return None;
             }
             Some(Address {
-                email: email.to_string(),
+                email: clean(email),
                 name: addr
                     .name()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_string),
+                    .map(|n| clean(n.trim()))
+                    .filter(|n| !n.is_empty()),
             })
         })
         .collect()
 }
 
+/// Message-IDs kept from In-Reply-To and References: the newest ones, without repeats. (A
+/// References header can hold millions; threading needs the last few.)
+pub const MAX_THREAD_IDS: usize = 50;
+
 fn id_list(v: &HeaderValue<'_>) -> Vec<String> {
-    let ids: Vec<String> = match v {
-        HeaderValue::Text(t) => vec![t.to_string()],
-        HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+    let ids: Vec<&str> = match v {
+        HeaderValue::Text(t) => vec![t.as_ref()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.as_ref()).collect(),
         _ => Vec::new(),
     };
-    ids.into_iter()
-        .map(|s| {
-            s.trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_string()
-        })
-        .filter(|s| !s.is_empty() && s.len() <= 998)
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<String> = ids
+        .into_iter()
+        .rev()
+        .map(|s| clean(s.trim().trim_start_matches('<').trim_end_matches('>')))
+        .filter(|s| !s.is_empty() && s.len() <= 998 && seen.insert(s.clone()))
+        .take(MAX_THREAD_IDS)
+        .collect();
+    out.reverse();
+    out
+}
+
+/// Text from outside without NUL and other control characters (tabs and newlines only where
+/// text has lines): some databases cannot store them, and no header needs them.
+fn clean(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+fn clean_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
         .collect()
 }
 
@@ -151,15 +167,12 @@ fn attachments(m: &Message<'_>) -> Vec<Attachment> {
             Attachment {
                 filename: p
                     .attachment_name()
-                    .map(|n| n.trim().to_string())
+                    .map(|n| clean(n.trim()).chars().take(255).collect::<String>())
                     .filter(|n| !n.is_empty()),
                 content_type: content_type_of(p),
-                content_id: p.content_id().map(|c| {
-                    c.trim()
-                        .trim_start_matches('<')
-                        .trim_end_matches('>')
-                        .to_string()
-                }),
+                content_id: p
+                    .content_id()
+                    .map(|c| clean(c.trim().trim_start_matches('<').trim_end_matches('>'))),
                 inline,
                 data,
             }
@@ -199,9 +212,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// A header's value decoded again from its raw bytes with a declared charset, when the parser's
 /// UTF-8 reading of it failed (replacement characters).
 fn redecode_header(m: &Message<'_>, name: &str, parsed: &str) -> String {
+    // The parser reads the last header of a name; so does this.
     let Some(h) = m
         .headers()
         .iter()
+        .rev()
         .find(|h| h.name().eq_ignore_ascii_case(name))
     else {
         return parsed.to_string();
@@ -211,24 +226,26 @@ fn redecode_header(m: &Message<'_>, name: &str, parsed: &str) -> String {
     let Some(bytes) = raw.get(start..end.min(raw.len())) else {
         return parsed.to_string();
     };
-    // Only raw 8-bit text that is not UTF-8 needs a second reading.
-    if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() {
+    // Only raw 8-bit text that is not UTF-8 needs a second reading, and only a header of sane size.
+    if bytes.len() > 16 * 1024 || bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() {
         return parsed.to_string();
     }
-    // Single-byte Western charsets decode any bytes at all, so they are tried last.
-    let mut charsets = declared_charsets(m);
-    charsets.sort_by_key(|c| {
-        matches!(
-            c.as_str(),
-            "us-ascii" | "iso-8859-1" | "latin1" | "windows-1252" | "utf-8"
-        )
-    });
-    for cs in charsets {
-        if let Some(enc) = encoding_rs::Encoding::for_label(cs.as_bytes()) {
-            let (text, _, had_errors) = enc.decode(bytes);
-            if !had_errors {
-                return text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut encodings: Vec<&'static encoding_rs::Encoding> = Vec::new();
+    for label in declared_charsets(m) {
+        if let Some(enc) = encoding_rs::Encoding::for_label(label.as_bytes()) {
+            let odd = enc == encoding_rs::UTF_16LE
+                || enc == encoding_rs::UTF_16BE
+                || enc == encoding_rs::REPLACEMENT;
+            if !odd && !encodings.contains(&enc) {
+                encodings.push(enc);
             }
+        }
+    }
+    // Single-byte Western charsets decode any bytes at all, so they are tried last.
+    encodings.sort_by_key(|e| *e == encoding_rs::WINDOWS_1252 || *e == encoding_rs::UTF_8);
+    for enc in encodings {
+        if let Some(text) = enc.decode_without_bom_handling_and_without_replacement(bytes) {
+            return text.split_whitespace().collect::<Vec<_>>().join(" ");
         }
     }
     parsed.to_string()
@@ -298,12 +315,7 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
     Ok(Inbound {
         message_id: m
             .message_id()
-            .map(|id| {
-                id.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_string()
-            })
+            .map(|id| clean(id.trim().trim_start_matches('<').trim_end_matches('>')))
             .filter(|id| !id.is_empty() && id.len() <= 998),
         in_reply_to: id_list(m.in_reply_to()),
         references: id_list(m.references()),
@@ -311,12 +323,13 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, ParseError> {
         reply_to: addresses(m.reply_to()).into_iter().next(),
         to: addresses(m.to()),
         cc: addresses(m.cc()),
-        subject: redecode_header(&m, "Subject", m.subject().unwrap_or_default())
-            .trim()
-            .to_string(),
+        subject: clean(redecode_header(&m, "Subject", m.subject().unwrap_or_default()).trim())
+            .chars()
+            .take(2000)
+            .collect(),
         date: m.date().map(|d| d.to_timestamp()),
-        text: text.replace("\r\n", "\n"),
-        html,
+        text: clean_text(&text.replace("\r\n", "\n")),
+        html: html.map(|h| clean_text(&h)),
         attachments: attachments(&m),
         automatic: classify(&m),
         size: raw.len(),
@@ -404,6 +417,25 @@ mod tests {
             parse(b"From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered\r\n\r\nx").unwrap();
         assert_eq!(daemon.automatic, Automatic::Bounce);
         assert!(!daemon.automatic.may_answer());
+    }
+
+    #[test]
+    fn hostile_headers_stay_cheap_and_clean() {
+        // A References header with 200,000 ids keeps the newest 50, quickly.
+        let mut refs = String::new();
+        for i in 0..200_000 {
+            refs.push_str(&format!("<{i}@x> "));
+        }
+        let raw = format!("From: a@b.example\r\nSubject: x\u{0}y\r\nReferences: {refs}\r\nIn-Reply-To: <199999@x>\r\n\r\nbody");
+        let m = parse(raw.as_bytes()).unwrap();
+        assert_eq!(m.references.len(), MAX_THREAD_IDS);
+        assert_eq!(m.references.last().map(String::as_str), Some("199999@x"));
+        assert_eq!(m.thread_keys().len(), MAX_THREAD_IDS);
+        assert!(!m.subject.contains('\u{0}'));
+        // A body of 100,000 quoted lines folds in one pass.
+        let body = format!("{}\nanswer", "> q\n".repeat(100_000));
+        let f = crate::fold(&body);
+        assert_eq!(f.folded, None);
     }
 
     #[test]
