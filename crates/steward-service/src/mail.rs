@@ -263,17 +263,21 @@ impl Service {
         parsed: &Inbound,
         person: &Person,
     ) -> Result<Option<Ticket>> {
-        if let Some(id) = tx.ticket_for_mail_ids(&parsed.thread_keys()).await? {
-            return Ok(Some(tx.get_ticket_for_update(id).await?));
-        }
-        let Some(number) = ticket_number_in_subject(&parsed.subject, &self.mail.tag_prefix) else {
-            return Ok(None);
+        // A sender can know (or choose) inbound Message-IDs and ticket numbers, but not the random
+        // Message-IDs of Steward's own mail: only those thread without asking who writes.
+        let candidate = match tx.ticket_for_mail_ids(&parsed.thread_keys()).await? {
+            Some((id, true)) => return Ok(Some(tx.get_ticket_for_update(id).await?)),
+            Some((id, false)) => Some(tx.get_ticket(id).await?),
+            None => match ticket_number_in_subject(&parsed.subject, &self.mail.tag_prefix) {
+                Some(number) => match tx.get_ticket_by_number(number).await {
+                    Ok(t) => Some(t),
+                    Err(StoreError::NotFound) => None,
+                    Err(e) => return Err(e.into()),
+                },
+                None => None,
+            },
         };
-        let t = match tx.get_ticket_by_number(number).await {
-            Ok(t) => t,
-            Err(StoreError::NotFound) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
+        let Some(t) = candidate else { return Ok(None) };
         let related = person.role.is_staff()
             || t.requester_id == person.id
             || (t.organisation_id.is_some() && t.organisation_id == person.organisation_id);
@@ -379,8 +383,10 @@ impl Service {
         now: steward_domain::Timestamp,
     ) -> Result<Ticket> {
         // Automatic mail is recorded but changes nothing (an out-of-office does not reopen).
+        // The From of a mail is not proof of who wrote it: mail never counts as a staff response
+        // (staff answer in Steward); it reopens and resumes like a requester's message.
         let changes = if parsed.automatic.may_answer() {
-            t.add_message(MessageKind::Public, person.role.is_staff(), None, now)?
+            t.add_message(MessageKind::Public, false, None, now)?
         } else {
             Vec::new()
         };
@@ -455,6 +461,17 @@ impl Service {
         Ok(t)
     }
 
+    /// The address Steward sends from for mail that came to `received_at`: that mailbox if it is
+    /// configured, else the first configured one (never an arbitrary address the mail was sent to).
+    fn sending_address(&self, received_at: &str) -> String {
+        self.mail
+            .mailboxes
+            .iter()
+            .find(|m| m.address.eq_ignore_ascii_case(received_at))
+            .or(self.mail.mailboxes.first())
+            .map_or_else(|| received_at.to_string(), |m| m.address.clone())
+    }
+
     /// Writes a staff member's public reply to the outbox, to the requester, from the mailbox the
     /// ticket came in on (or the first configured one), threaded onto the ticket's mail.
     pub(crate) async fn enqueue_reply(
@@ -468,7 +485,7 @@ impl Service {
             return Ok(());
         }
         let from = match tx.ticket_mailbox(t.id).await? {
-            Some(m) => m,
+            Some(m) => self.sending_address(&m),
             None => match self.mail.mailboxes.first() {
                 Some(m) => m.address.clone(),
                 None => return Ok(()),
@@ -510,13 +527,17 @@ impl Service {
         message_id: &str,
         now: steward_domain::Timestamp,
     ) -> Result<()> {
-        let Some(to) = parsed
-            .reply_address()
-            .and_then(|a| validate::email(&a.email).ok())
-        else {
-            return Ok(());
-        };
-        let mut references: Vec<String> = parsed.references.clone();
+        // To the requester's own address (never a Reply-To the sender chose: Steward must not be a
+        // way to mail strangers).
+        let to = tx.get_person(t.requester_id).await?.email;
+        let mut references: Vec<String> = parsed
+            .references
+            .iter()
+            .rev()
+            .take(20)
+            .rev()
+            .cloned()
+            .collect();
         references.push(message_id.to_string());
         let body = format!(
             "Hello,\n\nthank you for your message. We have opened request #{number} for it and will answer \
@@ -531,7 +552,7 @@ impl Service {
                 ticket_id: Some(t.id),
                 kind: "acknowledgement".into(),
                 to,
-                from: mailbox.address.clone(),
+                from: self.sending_address(&mailbox.address),
                 subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
                 body,
                 message_id: new_message_id(&mailbox.address)?,

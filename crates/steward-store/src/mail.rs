@@ -96,13 +96,14 @@ impl TryFrom<OutboxRow> for OutboxEntry {
 }
 
 impl Conn {
-    /// The ticket of the first of these Message-IDs that Steward knows, in the order given.
-    pub async fn ticket_for_mail_ids(&mut self, ids: &[&str]) -> Result<Option<TicketId>> {
+    /// The ticket of the first of these Message-IDs that Steward knows, in the order given, and
+    /// whether that Message-ID is one Steward itself sent (and so could not have been guessed).
+    pub async fn ticket_for_mail_ids(&mut self, ids: &[&str]) -> Result<Option<(TicketId, bool)>> {
         if ids.is_empty() {
             return Ok(None);
         }
         let mut query = Query::default();
-        query.push("SELECT message_id, ticket_id FROM mail_ids WHERE message_id IN (");
+        query.push("SELECT message_id, ticket_id, direction FROM mail_ids WHERE message_id IN (");
         for (i, id) in ids.iter().take(100).enumerate() {
             if i > 0 {
                 query.push(", ");
@@ -110,11 +111,11 @@ impl Conn {
             query.param(*id);
         }
         query.push(")");
-        let rows: Vec<(String, i64)> = self.fetch_all(query).await?;
+        let rows: Vec<(String, i64, String)> = self.fetch_all(query).await?;
         Ok(ids
             .iter()
-            .find_map(|id| rows.iter().find(|(m, _)| m == id))
-            .map(|(_, t)| TicketId(*t)))
+            .find_map(|id| rows.iter().find(|(m, _, _)| m == id))
+            .map(|(_, t, dir)| (TicketId(*t), dir == "out")))
     }
 
     /// Whether a message with this Message-ID is already stored (inbound or outbound).

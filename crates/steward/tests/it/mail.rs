@@ -970,3 +970,74 @@ async fn attachments_download_for_those_who_may_read_them(app: &TestApp) {
     assert_eq!(res.status(), 404);
 }
 on_both!(attachments_download_for_those_who_may_read_them);
+
+async fn strangers_cannot_thread_by_known_message_ids_or_redirect_acknowledgements(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let first = mail(
+        "ann@acme.example",
+        "Salary question",
+        "s1@acme.example",
+        "",
+        "Private.",
+    );
+    let Ingested::Created { ticket, .. } = svc.ingest_mail(&mb, &first).await.unwrap() else {
+        panic!()
+    };
+    // Mallory knows Ann's Message-ID (she was on Cc): her mail does not join Ann's ticket.
+    let mallory = mail(
+        "mallory@evil.example",
+        "Re: Salary question",
+        "s2@evil.example",
+        "In-Reply-To: <s1@acme.example>\r\n",
+        "Let me in.",
+    );
+    match svc.ingest_mail(&mb, &mallory).await.unwrap() {
+        Ingested::Created { ticket: other, .. } => assert_ne!(other, ticket),
+        o => panic!("{o:?}"),
+    }
+    // Ann herself may answer her own message by its id.
+    let ann = mail(
+        "ann@acme.example",
+        "Re: Salary question",
+        "s3@acme.example",
+        "In-Reply-To: <s1@acme.example>\r\n",
+        "More.",
+    );
+    assert!(matches!(
+        svc.ingest_mail(&mb, &ann).await.unwrap(),
+        Ingested::Added { .. }
+    ));
+    // A Reply-To does not redirect the acknowledgement to someone else.
+    let spam = mail(
+        "spammer@evil.example",
+        "Buy now",
+        "s4@evil.example",
+        "Reply-To: victim@innocent.example\r\n",
+        "Spam",
+    );
+    svc.ingest_mail(&mb, &spam).await.unwrap();
+    let out = outbox(app).await;
+    assert!(
+        out.iter().all(|e| e.mail.to != "victim@innocent.example"),
+        "acknowledgements go to the requester"
+    );
+    // Mail to an address Steward does not serve is answered from a configured mailbox.
+    let other = Mailbox {
+        address: "ceo@msp.example".into(),
+        team: None,
+        ticket_type: steward_domain::TicketType::Incident,
+    };
+    svc.ingest_mail(
+        &other,
+        &mail("bob@x.example", "Hi", "s5@x.example", "", "Hello"),
+    )
+    .await
+    .unwrap();
+    let out = outbox(app).await;
+    assert!(
+        out.iter().all(|e| e.mail.from == "help@msp.example"),
+        "{:?}",
+        out.iter().map(|e| &e.mail.from).collect::<Vec<_>>()
+    );
+}
+on_both!(strangers_cannot_thread_by_known_message_ids_or_redirect_acknowledgements);
