@@ -11,15 +11,28 @@ use tokio::task::JoinHandle;
 
 /// The longest command line accepted.
 const MAX_LINE: usize = 4096;
+/// The longest line of message data read at once (longer lines are read in pieces).
+const MAX_DATA_LINE: u64 = 1024 * 1024;
+/// How long a client may stay silent before the session is closed.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(300);
+/// Recipients per message.
+const MAX_RECIPIENTS: usize = 100;
+/// Sessions served at once (more wait for a free one).
+const MAX_SESSIONS: usize = 32;
 
 /// Serves LMTP on `listener` until the task is aborted.
 pub fn spawn(listener: TcpListener, service: Service) -> JoinHandle<()> {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_SESSIONS));
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
                 Ok((sock, peer)) => {
                     let service = service.clone();
+                    let slots = slots.clone();
                     tokio::spawn(async move {
+                        let Ok(_slot) = slots.acquire_owned().await else {
+                            return;
+                        };
                         if let Err(e) = session(sock, peer, service).await {
                             tracing::debug!(%peer, error = %e, "LMTP session ended");
                         }
@@ -69,7 +82,17 @@ async fn session(sock: TcpStream, peer: SocketAddr, service: Service) -> std::io
     w.write_all(b"220 steward LMTP ready\r\n").await?;
     let mut recipients: Vec<String> = Vec::new();
     let mut have_sender = false;
-    while let Some(cmd) = read_line(&mut r, &mut line).await? {
+    let mut return_path = String::new();
+    loop {
+        let cmd = match tokio::time::timeout(IDLE, read_line(&mut r, &mut line)).await {
+            Ok(Ok(Some(cmd))) => cmd,
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                w.write_all(b"421 4.4.2 idle too long\r\n").await?;
+                break;
+            }
+        };
         let upper = cmd.to_ascii_uppercase();
         let verb = upper
             .split_whitespace()
@@ -86,6 +109,12 @@ async fn session(sock: TcpStream, peer: SocketAddr, service: Service) -> std::io
             "MAIL" if upper.starts_with("MAIL FROM:") => {
                 have_sender = true;
                 recipients.clear();
+                // The envelope sender, recorded as the Return-Path (an empty one marks a bounce).
+                return_path = angle_addr(&cmd[10..])
+                    .chars()
+                    .filter(|c| !c.is_control() && *c != '<' && *c != '>')
+                    .take(254)
+                    .collect();
                 w.write_all(b"250 2.1.0 OK\r\n").await?
             }
             "RCPT" if upper.starts_with("RCPT TO:") => {
@@ -94,7 +123,9 @@ async fn session(sock: TcpStream, peer: SocketAddr, service: Service) -> std::io
                     continue;
                 }
                 let addr = angle_addr(&cmd[8..]);
-                if addr.is_empty() || addr.len() > 254 {
+                if recipients.len() >= MAX_RECIPIENTS {
+                    w.write_all(b"452 4.5.3 too many recipients\r\n").await?;
+                } else if addr.is_empty() || addr.len() > 254 {
                     w.write_all(b"501 5.1.3 bad recipient address\r\n").await?;
                 } else {
                     recipients.push(addr);
@@ -107,7 +138,13 @@ async fn session(sock: TcpStream, peer: SocketAddr, service: Service) -> std::io
                     continue;
                 }
                 w.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
-                let (raw, too_large) = read_data(&mut r).await?;
+                let Ok(data) = tokio::time::timeout(IDLE * 2, read_data(&mut r)).await else {
+                    w.write_all(b"421 4.4.2 data took too long\r\n").await?;
+                    break;
+                };
+                let (body, too_large) = data?;
+                let mut raw = format!("Return-Path: <{return_path}>\r\n").into_bytes();
+                raw.extend_from_slice(&body);
                 for rcpt in &recipients {
                     let reply: Vec<u8> = if too_large {
                         b"552 5.3.4 message too large\r\n".to_vec()
@@ -158,12 +195,25 @@ async fn read_data<R: AsyncBufReadExt + Unpin>(r: &mut R) -> std::io::Result<(Ve
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = r.read_until(b'\n', &mut line).await?;
+        let n = (&mut *r)
+            .take(MAX_DATA_LINE)
+            .read_until(b'\n', &mut line)
+            .await?;
         if n == 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 "connection closed in DATA",
             ));
+        }
+        // A piece of a very long line: keep it (or drop it, when the message is already too large).
+        if !line.ends_with(b"\n") {
+            if raw.len() + line.len() > steward_mail::MAX_MESSAGE_BYTES {
+                too_large = true;
+                raw.clear();
+            } else if !too_large {
+                raw.extend_from_slice(&line);
+            }
+            continue;
         }
         let content = line
             .strip_suffix(b"\r\n")

@@ -15,7 +15,6 @@ use crate::server;
 pub mod exit {
     pub const OK: u8 = 0;
     pub const NOINPUT: u8 = 66;
-    pub const SOFTWARE: u8 = 70;
     pub const IOERR: u8 = 74;
     /// Temporary: the MTA keeps the message and tries again later.
     pub const TEMPFAIL: u8 = 75;
@@ -42,12 +41,13 @@ impl std::fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
-/// The exit code for a failed ingest: a database that cannot be reached is temporary.
+/// The exit code for a failed ingest. Nothing was stored, and a permanent code would make the
+/// mail server bounce a message Steward may well take after a retry (a busy or unreachable
+/// database, two deliveries racing): every failure is temporary. Mail that Steward cannot read is
+/// not a failure: it is quarantined and exits 0.
 fn code_for(e: &ServiceError) -> u8 {
-    match e {
-        ServiceError::Unavailable(_) => exit::TEMPFAIL,
-        _ => exit::SOFTWARE,
-    }
+    let _ = e;
+    exit::TEMPFAIL
 }
 
 async fn service(config: &Config) -> Result<Service, Exit> {
