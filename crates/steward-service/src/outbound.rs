@@ -99,13 +99,16 @@ fn backoff(attempts: i64) -> SignedDuration {
 impl Service {
     /// Sends what is due in the outbox (up to `limit` messages).
     pub async fn deliver_mail(&self, sender: &SmtpSender, limit: i64) -> Result<Delivery> {
-        let now = self.now();
-        let lease_until = now.checked_add(LEASE).unwrap_or(now);
-        let mut tx = self.store.write().await?;
-        let due = tx.claim_due_mail(now, lease_until, limit).await?;
-        tx.commit().await?;
         let mut report = Delivery::default();
-        for e in due {
+        // One message per lease: a slow server delays one message, never a batch past its lease.
+        for _ in 0..limit.max(0) {
+            let now = self.now();
+            let lease_until = now.checked_add(LEASE).unwrap_or(now);
+            let token = crate::secrets::new_session_token()?;
+            let mut tx = self.store.write().await?;
+            let mut due = tx.claim_due_mail(now, lease_until, &token, 1).await?;
+            tx.commit().await?;
+            let Some(e) = due.pop() else { break };
             let m = &e.mail;
             let rendered = steward_mail::render(&steward_mail::Outgoing {
                 from: &m.from,
@@ -123,7 +126,8 @@ impl Service {
                 // A message that cannot be rendered will never be: no retries.
                 Err(err) => {
                     let mut tx = self.store.write().await?;
-                    tx.mark_mail_failed(e.id, &err.to_string(), None).await?;
+                    tx.mark_mail_failed(e.id, &token, &err.to_string(), None)
+                        .await?;
                     tx.commit().await?;
                     report.failed += 1;
                     continue;
@@ -132,18 +136,18 @@ impl Service {
             let mut tx = self.store.write().await?;
             match result {
                 Ok(()) => {
-                    tx.mark_mail_sent(e.id, self.now()).await?;
+                    tx.mark_mail_sent(e.id, &token, self.now()).await?;
                     report.sent += 1;
                 }
                 Err(err) if e.attempts + 1 >= MAX_ATTEMPTS => {
                     tracing::warn!(outbox = e.id, error = %err, "giving up sending mail");
-                    tx.mark_mail_failed(e.id, &err, None).await?;
+                    tx.mark_mail_failed(e.id, &token, &err, None).await?;
                     report.failed += 1;
                 }
                 Err(err) => {
                     let retry = self.now().checked_add(backoff(e.attempts)).ok();
                     tracing::info!(outbox = e.id, error = %err, "sending mail failed; will retry");
-                    tx.mark_mail_failed(e.id, &err, retry).await?;
+                    tx.mark_mail_failed(e.id, &token, &err, retry).await?;
                     report.retrying += 1;
                 }
             }

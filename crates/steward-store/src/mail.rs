@@ -323,6 +323,7 @@ impl Conn {
         &mut self,
         now: Timestamp,
         lease_until: Timestamp,
+        token: &str,
         limit: i64,
     ) -> Result<Vec<OutboxEntry>> {
         let lock = match self.backend() {
@@ -332,7 +333,7 @@ impl Conn {
         let rows: Vec<OutboxRow> = self
             .fetch_all(
                 q(&format!(
-                    "UPDATE outbox SET lease_until = $1 WHERE id IN (
+                    "UPDATE outbox SET lease_until = $1, lease_token = $4 WHERE id IN (
                        SELECT id FROM outbox
                        WHERE status = 'pending' AND next_attempt_at <= $2
                          AND (lease_until IS NULL OR lease_until <= $2)
@@ -341,7 +342,8 @@ impl Conn {
                 ))
                 .bind(ts(lease_until))
                 .bind(ts(now))
-                .bind(limit),
+                .bind(limit)
+                .bind(token),
             )
             .await?;
         let mut out = rows
@@ -352,41 +354,54 @@ impl Conn {
         Ok(out)
     }
 
-    pub async fn mark_mail_sent(&mut self, id: i64, now: Timestamp) -> Result<()> {
-        self.execute(
-            q("UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL,
-                 lease_until = NULL WHERE id = $2")
+    /// Records that the holder of `token` sent the message. `false` if the lease was lost (another
+    /// sender took the message meanwhile): nothing is changed then.
+    pub async fn mark_mail_sent(&mut self, id: i64, token: &str, now: Timestamp) -> Result<bool> {
+        let n = self
+            .execute(
+                q(
+                    "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1,
+                     last_error = NULL, lease_until = NULL, lease_token = NULL
+                   WHERE id = $2 AND lease_token = $3 AND status = 'pending'",
+                )
                 .bind(ts(now))
-                .bind(id),
-        )
-        .await?;
-        Ok(())
+                .bind(id)
+                .bind(token),
+            )
+            .await?;
+        Ok(n > 0)
     }
 
-    /// Records a failed attempt: try again at `retry_at`, or give up (`None`).
+    /// Records a failed attempt by the holder of `token`: try again at `retry_at`, or give up
+    /// (`None`). A result from a sender whose lease was lost is ignored.
     pub async fn mark_mail_failed(
         &mut self,
         id: i64,
+        token: &str,
         error: &str,
         retry_at: Option<Timestamp>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let status = if retry_at.is_some() {
             "pending"
         } else {
             "failed"
         };
-        self.execute(
-            q(
-                "UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2,
-                 next_attempt_at = COALESCE($3, next_attempt_at), lease_until = NULL WHERE id = $4",
+        let n = self
+            .execute(
+                q(
+                    "UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2,
+                     next_attempt_at = COALESCE($3, next_attempt_at), lease_until = NULL,
+                     lease_token = NULL
+                   WHERE id = $4 AND lease_token = $5 AND status = 'pending'",
+                )
+                .bind(status)
+                .bind(error)
+                .bind(retry_at.map(ts))
+                .bind(id)
+                .bind(token),
             )
-            .bind(status)
-            .bind(error)
-            .bind(retry_at.map(ts))
-            .bind(id),
-        )
-        .await?;
-        Ok(())
+            .await?;
+        Ok(n > 0)
     }
 
     /// Every outbound message, newest first (for administrators and tests).

@@ -70,6 +70,8 @@ CREATE TABLE outbox (
     next_attempt_at INTEGER NOT NULL,
     -- A sender that took the message to send it holds it until then.
     lease_until     INTEGER,
+    -- Which sender holds it: only that sender's result is recorded.
+    lease_token     TEXT,
     last_error      TEXT,
     created_at      INTEGER NOT NULL,
     sent_at         INTEGER

@@ -734,6 +734,20 @@ async fn lmtp_deliveries_are_stored_before_they_are_confirmed(app: &TestApp) {
             .len(),
         1
     );
+    // A delivery with an empty envelope sender is a bounce: stored, not acknowledged.
+    let before = outbox(app).await.len();
+    w.write_all(b"MAIL FROM:<>\r\nRCPT TO:<help@msp.example>\r\nDATA\r\nFrom: notify@mx.example\r\nSubject: Delivery Status\r\nMessage-ID: <bounce1@mx.example>\r\n\r\nfailed\r\n.\r\n")
+        .await
+        .unwrap();
+    expect!("250");
+    expect!("250");
+    expect!("354");
+    expect!("250");
+    assert_eq!(
+        outbox(app).await.len(),
+        before,
+        "no acknowledgement for a bounce"
+    );
     w.write_all(b"RCPT TO:<x@y.example>\r\nQUIT\r\n")
         .await
         .unwrap();
@@ -1041,3 +1055,48 @@ async fn strangers_cannot_thread_by_known_message_ids_or_redirect_acknowledgemen
     );
 }
 on_both!(strangers_cannot_thread_by_known_message_ids_or_redirect_acknowledgements);
+
+async fn a_sender_that_lost_its_lease_cannot_undo_a_delivery(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    svc.ingest_mail(&mb, &mail("k@x.example", "Lease", "k1@x.example", "", "Hi"))
+        .await
+        .unwrap();
+    // Node A takes the acknowledgement and stalls past its lease.
+    let now = app.clock_now();
+    let mut tx = app.store.write().await.unwrap();
+    let taken = tx
+        .claim_due_mail(
+            now,
+            now.checked_add(jiff::SignedDuration::from_mins(5)).unwrap(),
+            "node-a",
+            10,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(taken.len(), 1);
+    // While the lease holds, nobody else takes it.
+    let mut tx = app.store.write().await.unwrap();
+    assert!(tx
+        .claim_due_mail(now, now, "node-b", 10)
+        .await
+        .unwrap()
+        .is_empty());
+    tx.commit().await.unwrap();
+    // After it, node B sends it.
+    app.clock.advance(jiff::SignedDuration::from_mins(6));
+    let smtp = Capture::start().await;
+    assert_eq!(svc.deliver_mail(&smtp.sender(), 10).await.unwrap().sent, 1);
+    // Node A wakes up and reports a failure: ignored; the message stays sent, and is not sent again.
+    let mut tx = app.store.write().await.unwrap();
+    assert!(!tx
+        .mark_mail_failed(taken[0].id, "node-a", "timeout", Some(app.clock_now()))
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(outbox(app).await[0].status, "sent");
+    assert_eq!(svc.deliver_mail(&smtp.sender(), 10).await.unwrap().sent, 0);
+    assert_eq!(smtp.mails().len(), 1);
+    smtp.task.abort();
+}
+on_both!(a_sender_that_lost_its_lease_cannot_undo_a_delivery);
