@@ -91,7 +91,7 @@ pub async fn run(cmd: MailCmd, config: Config) -> anyhow::Result<()> {
         }
         MailCmd::Quarantine => {
             let svc = service(&config).await?;
-            let list = svc.store().read().await?.list_quarantine(false).await?;
+            let list = svc.quarantined(&steward_domain::Actor::system()).await?;
             if list.is_empty() {
                 println!("nothing in quarantine");
             }
