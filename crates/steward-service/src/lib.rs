@@ -20,7 +20,7 @@ pub use auth::{Authenticated, SignIn, TokenCreated, SESSION_LIFETIME};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, TeamPatch};
 pub use error::ServiceError;
-pub use mail::{Ingested, MailSettings, Mailbox};
+pub use mail::{Ingested, MailSettings, Mailbox, Templates};
 pub use notices::{Notice, NoticeKind};
 pub use outbound::{Delivery, SmtpSecurity, SmtpSender, SmtpSettings, MAX_ATTEMPTS};
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};

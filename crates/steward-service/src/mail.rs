@@ -41,6 +41,29 @@ pub struct MailSettings {
     /// Loop guard: a sender with more than this many messages in [`LOOP_WINDOW`] gets no more
     /// automatic answers (their mail is still stored).
     pub max_mails_per_sender: i64,
+    /// The texts of outbound mail.
+    pub templates: Templates,
+}
+
+/// The bodies of outbound mail. Placeholders: `{number}`, `{tag}` (`[#1234]`), `{subject}`,
+/// `{requester}` (their name) and, in replies, `{message}` (what the technician wrote).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Templates {
+    pub acknowledgement: String,
+    pub reply: String,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            acknowledgement: "Hello {requester},\n\nthank you for your message. We have opened request #{number} \
+                for it and will answer as soon as we can.\n\nTo add anything, reply to this e-mail and keep \
+                {tag} in the subject.\n\nSubject: {subject}\n"
+                .into(),
+            reply: "{message}\n\n-- \nRequest #{number}: reply to this e-mail to answer (keep {tag} in the subject).\n"
+                .into(),
+        }
+    }
 }
 
 /// The window of the loop guard.
@@ -55,6 +78,7 @@ impl Default for MailSettings {
             acknowledge: true,
             send: false,
             max_mails_per_sender: 20,
+            templates: Templates::default(),
         }
     }
 }
@@ -493,10 +517,11 @@ impl Service {
         };
         let requester = tx.get_person(t.requester_id).await?;
         let thread = tx.mail_ids_of(t.id).await?;
-        let footer = format!(
-            "\n\n-- \nRequest #{number}: reply to this e-mail to answer (keep [{prefix}#{number}] in the subject).",
-            number = t.number,
-            prefix = self.mail.tag_prefix
+        let body = self.fill(
+            &self.mail.templates.reply,
+            t,
+            &requester.name,
+            body.trim_end(),
         );
         tx.enqueue_mail(
             &OutboxMail {
@@ -505,7 +530,7 @@ impl Service {
                 to: requester.email,
                 from: from.clone(),
                 subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
-                body: format!("{}{footer}", body.trim_end()),
+                body,
                 message_id: new_message_id(&from)?,
                 in_reply_to: thread.last().cloned(),
                 references: thread.join(" "),
@@ -515,6 +540,16 @@ impl Service {
         )
         .await?;
         Ok(())
+    }
+
+    /// A template with its placeholders filled in for a ticket.
+    fn fill(&self, template: &str, t: &Ticket, requester: &str, message: &str) -> String {
+        template
+            .replace("{number}", &t.number.to_string())
+            .replace("{tag}", &format!("[{}#{}]", self.mail.tag_prefix, t.number))
+            .replace("{subject}", &t.subject)
+            .replace("{requester}", requester)
+            .replace("{message}", message)
     }
 
     /// Writes the acknowledgement of a new request to the outbox.
@@ -539,14 +574,8 @@ impl Service {
             .cloned()
             .collect();
         references.push(message_id.to_string());
-        let body = format!(
-            "Hello,\n\nthank you for your message. We have opened request #{number} for it and will answer \
-             as soon as we can.\n\nTo add anything, reply to this e-mail and keep [{prefix}#{number}] in \
-             the subject.\n\nSubject: {subject}\n",
-            number = t.number,
-            prefix = self.mail.tag_prefix,
-            subject = t.subject,
-        );
+        let requester = tx.get_person(t.requester_id).await?.name;
+        let body = self.fill(&self.mail.templates.acknowledgement, t, &requester, "");
         tx.enqueue_mail(
             &OutboxMail {
                 ticket_id: Some(t.id),

@@ -65,6 +65,12 @@ max_attachment_mb = 25
 # team = "Service Desk"        # a team's name
 # type = "incident"            # or service_request, problem, change
 
+# The texts of outbound mail. Placeholders: {number}, {tag} ([#1234]), {subject}, {requester}
+# (their name) and, in replies, {message} (what the technician wrote). Unset: Steward's own texts.
+# [mail.templates]
+# acknowledgement = "Hello {requester},\n\nwe received your request {tag} and will answer soon.\n"
+# reply = "{message}\n\n-- \nThe Service Desk, request {tag}\n"
+
 # Outbound mail (acknowledgements, replies). Without this section nothing is sent or queued.
 # [mail.smtp]
 # host = "smtp.example.com"
@@ -94,6 +100,16 @@ pub struct MailConfig {
     pub smtp: Option<SmtpConfig>,
     /// Listen for LMTP deliveries on this address (e.g. "127.0.0.1:2424").
     pub lmtp_listen: Option<String>,
+    /// The texts of outbound mail.
+    pub templates: TemplatesConfig,
+}
+
+/// The `[mail.templates]` section: unset texts keep Steward's own.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TemplatesConfig {
+    pub acknowledgement: Option<String>,
+    pub reply: Option<String>,
 }
 
 /// The `[mail.smtp]` section.
@@ -133,6 +149,7 @@ impl Default for MailConfig {
             mailboxes: Vec::new(),
             smtp: None,
             lmtp_listen: None,
+            templates: TemplatesConfig::default(),
         }
     }
 }

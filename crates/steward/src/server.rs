@@ -188,6 +188,18 @@ pub async fn mail_settings(
         max_attachment_bytes: config.mail.max_attachment_mb as usize * 1024 * 1024,
         acknowledge: config.mail.acknowledge,
         send: config.mail.smtp.is_some(),
+        templates: {
+            let d = steward_service::Templates::default();
+            steward_service::Templates {
+                acknowledgement: config
+                    .mail
+                    .templates
+                    .acknowledgement
+                    .clone()
+                    .unwrap_or(d.acknowledgement),
+                reply: config.mail.templates.reply.clone().unwrap_or(d.reply),
+            }
+        },
         ..Default::default()
     })
 }

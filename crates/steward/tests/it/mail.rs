@@ -1100,3 +1100,68 @@ async fn a_sender_that_lost_its_lease_cannot_undo_a_delivery(app: &TestApp) {
     smtp.task.abort();
 }
 on_both!(a_sender_that_lost_its_lease_cannot_undo_a_delivery);
+
+async fn outbound_texts_come_from_templates(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let settings = MailSettings {
+        templates: steward_service::Templates {
+            acknowledgement: "Dear {requester}, we got {tag} about “{subject}”.".into(),
+            reply: "{message}\n-- Desk ({number})".into(),
+        },
+        ..svc.mail_settings().clone()
+    };
+    let svc = svc.with_mail(settings);
+    let Ingested::Created { ticket, number } = svc
+        .ingest_mail(
+            &mb,
+            &mail(
+                "Ann Smith <ann@acme.example>",
+                "Printer",
+                "t1@acme.example",
+                "",
+                "x",
+            ),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let tech = svc
+        .create_person(
+            &Actor::system(),
+            steward_service::NewPersonInput {
+                email: "tom@msp.example".into(),
+                name: "Tom".into(),
+                role: steward_domain::Role::Technician,
+                organisation_id: None,
+                org_access: false,
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    svc.add_message(
+        &tech.actor(),
+        ticket,
+        steward_service::MessageInput {
+            kind: steward_domain::MessageKind::Public,
+            body: "Fixed it.".into(),
+            status: None,
+        },
+    )
+    .await
+    .unwrap();
+    let out = outbox(app).await;
+    let ack = out
+        .iter()
+        .find(|e| e.mail.kind == "acknowledgement")
+        .unwrap();
+    assert_eq!(
+        ack.mail.body,
+        format!("Dear Ann Smith, we got [#{number}] about “Printer”.")
+    );
+    let reply = out.iter().find(|e| e.mail.kind == "reply").unwrap();
+    assert_eq!(reply.mail.body, format!("Fixed it.\n-- Desk ({number})"));
+}
+on_both!(outbound_texts_come_from_templates);
