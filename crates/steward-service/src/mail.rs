@@ -119,6 +119,15 @@ pub enum Ingested {
     Quarantined { id: i64, reason: String },
 }
 
+/// The work on a message that needs no database (text, sanitised HTML, attachment hashes), done
+/// before the write transaction so that the writer is held only for writing.
+struct Prepared {
+    body: String,
+    html: Option<String>,
+    /// SHA-256 of each attachment that is kept, with its index in the message's attachments.
+    files: Vec<(String, usize)>,
+}
+
 fn sha256_hex(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()
@@ -166,6 +175,18 @@ impl Service {
                 .await;
         };
 
+        let prepared = Prepared {
+            body: self.mail_text(&parsed),
+            html: parsed.html.as_deref().map(steward_mail::sanitize_html),
+            files: parsed
+                .attachments
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.data.len() <= self.mail.max_attachment_bytes)
+                .map(|(i, a)| (sha256_hex(&a.data), i))
+                .collect(),
+        };
+
         let mut tx = self.store.write().await?;
         if tx.mail_id_known(&message_id).await? {
             return Ok(Ingested::Duplicate);
@@ -175,7 +196,7 @@ impl Service {
         let (ticket, outcome) = match existing {
             Some(t) if t.status != Status::Closed => {
                 let t = self
-                    .add_mail_to_ticket(&mut tx, t, &person, &parsed, &message_id, raw, now)
+                    .add_mail_to_ticket(&mut tx, t, &person, &parsed, &prepared, &message_id, now)
                     .await?;
                 let outcome = Ingested::Added {
                     ticket: t.id,
@@ -185,7 +206,15 @@ impl Service {
             }
             closed => {
                 let t = self
-                    .open_mail_ticket(&mut tx, mailbox, &person, &parsed, &message_id, raw, now)
+                    .open_mail_ticket(
+                        &mut tx,
+                        mailbox,
+                        &person,
+                        &parsed,
+                        &prepared,
+                        &message_id,
+                        now,
+                    )
                     .await?;
                 let outcome = match &closed {
                     Some(old) => {
@@ -355,12 +384,18 @@ impl Service {
         ticket: TicketId,
         author: &Person,
         parsed: &Inbound,
+        prepared: &Prepared,
         message_id: &str,
         now: steward_domain::Timestamp,
     ) -> Result<()> {
-        let body = self.mail_text(parsed);
         let m = tx
-            .insert_message(ticket, Some(author.id), MessageKind::Public, &body, now)
+            .insert_message(
+                ticket,
+                Some(author.id),
+                MessageKind::Public,
+                &prepared.body,
+                now,
+            )
             .await?;
         let automatic = match parsed.automatic {
             Automatic::No => None,
@@ -371,19 +406,15 @@ impl Service {
         };
         tx.set_message_origin(m.id, Channel::Email.as_str(), automatic)
             .await?;
-        if let Some(html) = &parsed.html {
-            tx.set_message_html(m.id, &steward_mail::sanitize_html(html))
-                .await?;
+        if let Some(html) = &prepared.html {
+            tx.set_message_html(m.id, html).await?;
         }
-        for a in &parsed.attachments {
-            if a.data.len() > self.mail.max_attachment_bytes {
-                continue;
-            }
-            let sha = sha256_hex(&a.data);
-            tx.store_blob(&sha, &a.data, now).await?;
+        for (sha, i) in &prepared.files {
+            let a = &parsed.attachments[*i];
+            tx.store_blob(sha, &a.data, now).await?;
             tx.insert_attachment(
                 m.id,
-                &sha,
+                sha,
                 a.filename.as_deref(),
                 &a.content_type,
                 a.content_id.as_deref(),
@@ -402,8 +433,8 @@ impl Service {
         mut t: Ticket,
         person: &Person,
         parsed: &Inbound,
+        prepared: &Prepared,
         message_id: &str,
-        _raw: &[u8],
         now: steward_domain::Timestamp,
     ) -> Result<Ticket> {
         // Automatic mail is recorded but changes nothing (an out-of-office does not reopen).
@@ -414,7 +445,7 @@ impl Service {
         } else {
             Vec::new()
         };
-        self.store_mail_message(tx, t.id, person, parsed, message_id, now)
+        self.store_mail_message(tx, t.id, person, parsed, prepared, message_id, now)
             .await?;
         tx.update_ticket(&t, false).await?;
         tx.record_history(t.id, Some(person.id), now, EventAction::Replied, &[])
@@ -433,8 +464,8 @@ impl Service {
         mailbox: &Mailbox,
         person: &Person,
         parsed: &Inbound,
+        prepared: &Prepared,
         message_id: &str,
-        _raw: &[u8],
         now: steward_domain::Timestamp,
     ) -> Result<Ticket> {
         let subject = validate::subject(&parsed.subject)
@@ -480,7 +511,7 @@ impl Service {
         tx.set_ticket_mailbox(t.id, &mailbox.address).await?;
         tx.record_history(t.id, Some(person.id), now, EventAction::Created, &[])
             .await?;
-        self.store_mail_message(tx, t.id, person, parsed, message_id, now)
+        self.store_mail_message(tx, t.id, person, parsed, prepared, message_id, now)
             .await?;
         Ok(t)
     }
