@@ -27,7 +27,8 @@ async fn wait_for_event(res: &mut reqwest::Response, want: &str) {
     }
 }
 
-async fn changes_on_one_node_reach_the_other(app: &TestApp) {
+/// An admin's API token, a technician Tom (with a password, to sign in) and a requester's id.
+async fn admin_tom_and_a_requester(app: &TestApp) -> (String, i64) {
     let (_, admin) = app
         .person("admin@msp.example", Role::Admin, None, false)
         .await;
@@ -43,6 +44,11 @@ async fn changes_on_one_node_reach_the_other(app: &TestApp) {
     let (req, _) = app
         .person("req@example.com", Role::Requester, None, false)
         .await;
+    (admin, req)
+}
+
+async fn changes_on_one_node_reach_the_other(app: &TestApp) {
+    let (admin, req) = admin_tom_and_a_requester(app).await;
     let (node_b, server_b) = app.second_node().await;
     let cookie = app
         .session_cookie(&node_b, "tom@msp.example", "a long enough password")
@@ -116,21 +122,7 @@ async fn changes_on_one_node_reach_the_other(app: &TestApp) {
 // stay in each process, so only PostgreSQL is a cluster. The SQLite half checks the stream itself
 // on the node that made the change.
 async fn the_event_stream_follows_changes(app: &TestApp) {
-    let (_, admin) = app
-        .person("admin@msp.example", Role::Admin, None, false)
-        .await;
-    expect(
-        app.post(
-            "/api/v1/people",
-            &admin,
-            json!({"email": "tom@msp.example", "name": "Tom", "role": "technician", "password": "a long enough password"}),
-        )
-        .await,
-        201,
-    );
-    let (req, _) = app
-        .person("req@example.com", Role::Requester, None, false)
-        .await;
+    let (admin, req) = admin_tom_and_a_requester(app).await;
     let cookie = app
         .session_cookie(&app.base, "tom@msp.example", "a long enough password")
         .await;

@@ -28,6 +28,23 @@ fn desk(app: &TestApp) -> (Service, Mailbox) {
     (svc, mailbox)
 }
 
+/// A technician (without a password), created directly.
+async fn technician(svc: &Service, email: &str, name: &str) -> steward_domain::Person {
+    svc.create_person(
+        &Actor::system(),
+        steward_service::NewPersonInput {
+            email: email.into(),
+            name: name.into(),
+            role: steward_domain::Role::Technician,
+            organisation_id: None,
+            org_access: false,
+            password: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 async fn outbox(app: &TestApp) -> Vec<steward_store::mail::OutboxEntry> {
     app.store
         .read()
@@ -498,20 +515,7 @@ async fn acknowledgements_and_replies_go_out_by_smtp(app: &TestApp) {
     );
 
     // A technician replies (over the API): the requester gets it, threaded, from the mailbox.
-    let tech = svc
-        .create_person(
-            &Actor::system(),
-            steward_service::NewPersonInput {
-                email: "tom@msp.example".into(),
-                name: "Tom".into(),
-                role: steward_domain::Role::Technician,
-                organisation_id: None,
-                org_access: false,
-                password: None,
-            },
-        )
-        .await
-        .unwrap();
+    let tech = technician(&svc, "tom@msp.example", "Tom").await;
     svc.add_message(
         &tech.actor(),
         ticket,
@@ -818,20 +822,7 @@ async fn quarantined_mail_can_be_retried_by_an_administrator(app: &TestApp) {
         tx.commit().await.unwrap();
         id2
     };
-    let tech = svc
-        .create_person(
-            &Actor::system(),
-            steward_service::NewPersonInput {
-                email: "t@msp.example".into(),
-                name: "T".into(),
-                role: steward_domain::Role::Technician,
-                organisation_id: None,
-                org_access: false,
-                password: None,
-            },
-        )
-        .await
-        .unwrap();
+    let tech = technician(&svc, "t@msp.example", "T").await;
     assert!(
         svc.quarantined(&tech.actor()).await.is_err(),
         "only administrators see quarantined mail"
@@ -1127,20 +1118,7 @@ async fn outbound_texts_come_from_templates(app: &TestApp) {
     else {
         panic!()
     };
-    let tech = svc
-        .create_person(
-            &Actor::system(),
-            steward_service::NewPersonInput {
-                email: "tom@msp.example".into(),
-                name: "Tom".into(),
-                role: steward_domain::Role::Technician,
-                organisation_id: None,
-                org_access: false,
-                password: None,
-            },
-        )
-        .await
-        .unwrap();
+    let tech = technician(&svc, "tom@msp.example", "Tom").await;
     svc.add_message(
         &tech.actor(),
         ticket,
