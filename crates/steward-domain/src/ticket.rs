@@ -317,6 +317,8 @@ pub enum Field {
     Team,
     Assignee,
     Tags,
+    /// People copied on public replies: `old` is a removed watcher's id, `new` an added one's.
+    Watchers,
 }
 
 impl Named for Field {
@@ -333,6 +335,7 @@ impl Named for Field {
         Field::Team,
         Field::Assignee,
         Field::Tags,
+        Field::Watchers,
     ];
     const WHAT: &'static str = "field";
     fn as_str(self) -> &'static str {
@@ -349,6 +352,7 @@ impl Named for Field {
             Field::Team => "team",
             Field::Assignee => "assignee",
             Field::Tags => "tags",
+            Field::Watchers => "watchers",
         }
     }
 }

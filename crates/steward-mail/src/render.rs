@@ -11,6 +11,8 @@ use lettre::Message;
 pub struct Outgoing<'a> {
     pub from: &'a str,
     pub to: &'a str,
+    /// Copies (an address that cannot be parsed is left out, not the whole message).
+    pub cc: &'a [String],
     pub subject: &'a str,
     pub body: &'a str,
     /// Without angle brackets.
@@ -81,6 +83,11 @@ pub fn render(m: &Outgoing<'_>) -> Result<Rendered, RenderError> {
         .to(to)
         .subject(m.subject)
         .message_id(Some(format!("<{}>", m.message_id)));
+    for cc in m.cc {
+        if let Ok(cc) = cc.parse::<Mailbox>() {
+            b = b.cc(cc);
+        }
+    }
     if let Some(r) = m.in_reply_to {
         b = b.in_reply_to(format!("<{r}>"));
     }
@@ -109,6 +116,7 @@ mod tests {
         let r = render(&Outgoing {
             from: "help@msp.example",
             to: "Ann Smith <ann@acme.example>",
+            cc: &[],
             subject: "[#12] Drucker stört",
             body: "Hallo Ann,\nder Drucker läuft wieder.\n",
             message_id: "abc@msp.example",
@@ -135,12 +143,27 @@ mod tests {
             ..outgoing()
         })
         .is_err());
+        // Copies go to every watcher; an unusable copy address is left out, not the message.
+        let cc = [
+            "Carl <carl@acme.example>".to_string(),
+            "no address".to_string(),
+        ];
+        let r = render(&Outgoing {
+            cc: &cc,
+            ..outgoing()
+        })
+        .unwrap();
+        let text = String::from_utf8(r.bytes.clone()).unwrap();
+        assert!(text.contains("Cc: Carl <carl@acme.example>"), "{text}");
+        let rcpt: Vec<String> = r.envelope.to().iter().map(|a| a.to_string()).collect();
+        assert_eq!(rcpt, ["c@d.example", "carl@acme.example"]);
     }
 
     fn outgoing() -> Outgoing<'static> {
         Outgoing {
             from: "a@b.example",
             to: "c@d.example",
+            cc: &[],
             subject: "s",
             body: "b",
             message_id: "x@b.example",

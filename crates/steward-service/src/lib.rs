@@ -11,6 +11,7 @@ mod error;
 mod limiter;
 mod mail;
 mod notices;
+mod notify;
 mod outbound;
 mod secrets;
 mod tickets;

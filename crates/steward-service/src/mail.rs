@@ -43,6 +43,14 @@ pub struct MailSettings {
     pub max_mails_per_sender: i64,
     /// The texts of outbound mail.
     pub templates: Templates,
+    /// Addresses in the Cc of a requester's mail become watchers of the ticket (they receive
+    /// copies of its public replies).
+    pub cc_watchers: bool,
+    /// Tell staff by mail: a new ticket in their team's queue, a ticket assigned to them, a
+    /// requester's answer on their ticket.
+    pub notify_staff: bool,
+    /// Where Steward is reached (e.g. `https://desk.example.com`), for links in mail to staff.
+    pub link_base: Option<String>,
 }
 
 /// The bodies of outbound mail. Placeholders: `{number}`, `{tag}` (`[#1234]`), `{subject}`,
@@ -51,6 +59,13 @@ pub struct MailSettings {
 pub struct Templates {
     pub acknowledgement: String,
     pub reply: String,
+    /// To a team's members: a new ticket in the team's queue. Also `{link}` and `{message}`.
+    pub new_in_queue: String,
+    /// To a technician: a ticket was assigned to them. Also `{link}` and `{message}`.
+    pub assigned: String,
+    /// To the assignee (or the team when there is none): the requester answered. Also `{link}`
+    /// and `{message}`.
+    pub requester_replied: String,
 }
 
 impl Default for Templates {
@@ -61,6 +76,12 @@ impl Default for Templates {
                 {tag} in the subject.\n\nSubject: {subject}\n"
                 .into(),
             reply: "{message}\n\n-- \nRequest #{number}: reply to this e-mail to answer (keep {tag} in the subject).\n"
+                .into(),
+            new_in_queue: "A new request is in your team's queue.\n\n#{number} {subject}\nFrom: {requester}\n\n{message}\n\n{link}\n"
+                .into(),
+            assigned: "Request #{number} is now assigned to you.\n\n{subject}\nFrom: {requester}\n\n{link}\n"
+                .into(),
+            requester_replied: "{requester} answered on request #{number} ({subject}):\n\n{message}\n\n{link}\n"
                 .into(),
         }
     }
@@ -79,6 +100,9 @@ impl Default for MailSettings {
             send: false,
             max_mails_per_sender: 20,
             templates: Templates::default(),
+            cc_watchers: true,
+            notify_staff: true,
+            link_base: None,
         }
     }
 }
@@ -136,7 +160,7 @@ fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// A new Message-ID in the mailbox's domain.
-fn new_message_id(mailbox: &str) -> Result<String> {
+pub(crate) fn new_message_id(mailbox: &str) -> Result<String> {
     let domain = mailbox
         .rsplit_once('@')
         .map_or("steward.invalid", |(_, d)| d);
@@ -191,7 +215,10 @@ impl Service {
         if tx.mail_id_known(&message_id).await? {
             return Ok(Ingested::Duplicate);
         }
-        let person = self.sender_person(&mut tx, &sender, &parsed, now).await?;
+        let sender_name = parsed.from.as_ref().and_then(|a| a.name.as_deref());
+        let person = self
+            .person_for_address(&mut tx, &sender, sender_name, now)
+            .await?;
         let existing = self.find_thread(&mut tx, &parsed, &person).await?;
         let (ticket, outcome) = match existing {
             Some(t) if t.status != Status::Closed => {
@@ -244,6 +271,23 @@ impl Service {
                 (t, outcome)
             }
         };
+        if parsed.automatic.may_answer() {
+            self.add_cc_watchers(&mut tx, mailbox, &ticket, &person, &parsed, now)
+                .await?;
+            let event = match outcome {
+                Ingested::Added { .. } => crate::notify::StaffEvent::RequesterReplied,
+                _ => crate::notify::StaffEvent::NewInQueue,
+            };
+            self.notify_staff(
+                &mut tx,
+                &ticket,
+                event,
+                Some(person.id),
+                &prepared.body,
+                now,
+            )
+            .await?;
+        }
         let kind = match outcome {
             Ingested::Added { .. } => NoticeKind::Message,
             _ => NoticeKind::Created,
@@ -256,7 +300,7 @@ impl Service {
     async fn quarantine(&self, mailbox: &Mailbox, reason: &str, raw: &[u8]) -> Result<Ingested> {
         let mut tx = self.store.write().await?;
         let id = tx
-            .quarantine(&mailbox.address, reason, raw, self.now())
+            .quarantine(&mailbox.address, reason, raw, &sha256_hex(raw), self.now())
             .await?;
         tx.commit().await?;
         tracing::warn!(quarantine = id, reason, "inbound mail quarantined");
@@ -268,11 +312,11 @@ impl Service {
 
     /// The person who wrote: known by address, or a new requester (in the organisation of their
     /// mail domain, if one claims it).
-    async fn sender_person(
+    async fn person_for_address(
         &self,
         tx: &mut Conn,
         email: &str,
-        parsed: &Inbound,
+        display_name: Option<&str>,
         now: steward_domain::Timestamp,
     ) -> Result<Person> {
         match tx.get_person_by_email(email).await {
@@ -286,10 +330,7 @@ impl Service {
             Err(StoreError::NotFound) => None,
             Err(e) => return Err(e.into()),
         };
-        let name = parsed
-            .from
-            .as_ref()
-            .and_then(|a| a.name.as_deref())
+        let name = display_name
             .and_then(|n| validate::name("name", n).ok())
             .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
         Ok(tx
@@ -306,6 +347,54 @@ impl Service {
                 now,
             )
             .await?)
+    }
+
+    /// The people in the Cc of a mail become watchers of its ticket (not Steward's own mailboxes,
+    /// not the sender, at most ten a message).
+    async fn add_cc_watchers(
+        &self,
+        tx: &mut Conn,
+        mailbox: &Mailbox,
+        t: &Ticket,
+        sender: &Person,
+        parsed: &Inbound,
+        now: steward_domain::Timestamp,
+    ) -> Result<()> {
+        if !self.mail.cc_watchers {
+            return Ok(());
+        }
+        for a in parsed.cc.iter().take(10) {
+            let Ok(email) = validate::email(&a.email) else {
+                continue;
+            };
+            let ours = email.eq_ignore_ascii_case(&mailbox.address)
+                || self
+                    .mail
+                    .mailboxes
+                    .iter()
+                    .any(|m| m.address.eq_ignore_ascii_case(&email));
+            if ours || email.eq_ignore_ascii_case(&sender.email) {
+                continue;
+            }
+            let p = self
+                .person_for_address(tx, &email, a.name.as_deref(), now)
+                .await?;
+            if p.id != t.requester_id && tx.add_watcher(t.id, p.id, now).await? {
+                tx.record_history(
+                    t.id,
+                    Some(sender.id),
+                    now,
+                    EventAction::Changed,
+                    &[steward_domain::Change {
+                        field: steward_domain::Field::Watchers,
+                        old: None,
+                        new: Some(p.id.to_string()),
+                    }],
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// The ticket a message answers: by its In-Reply-To/References, else by the tag in its subject
@@ -333,7 +422,8 @@ impl Service {
         let Some(t) = candidate else { return Ok(None) };
         let related = person.role.is_staff()
             || t.requester_id == person.id
-            || (t.organisation_id.is_some() && t.organisation_id == person.organisation_id);
+            || (t.organisation_id.is_some() && t.organisation_id == person.organisation_id)
+            || tx.is_watcher(t.id, person.id).await?;
         if !related {
             return Ok(None);
         }
@@ -518,7 +608,7 @@ impl Service {
 
     /// The address Steward sends from for mail that came to `received_at`: that mailbox if it is
     /// configured, else the first configured one (never an arbitrary address the mail was sent to).
-    fn sending_address(&self, received_at: &str) -> String {
+    pub(crate) fn sending_address(&self, received_at: &str) -> String {
         self.mail
             .mailboxes
             .iter()
@@ -547,6 +637,13 @@ impl Service {
             },
         };
         let requester = tx.get_person(t.requester_id).await?;
+        let cc: Vec<String> = tx
+            .watchers(t.id)
+            .await?
+            .into_iter()
+            .filter(|w| w.active && w.person != requester.id)
+            .map(|w| w.email)
+            .collect();
         let thread = tx.mail_ids_of(t.id).await?;
         let body = self.fill(
             &self.mail.templates.reply,
@@ -559,6 +656,7 @@ impl Service {
                 ticket_id: Some(t.id),
                 kind: "reply".into(),
                 to: requester.email,
+                cc,
                 from: from.clone(),
                 subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
                 body,
@@ -566,6 +664,7 @@ impl Service {
                 in_reply_to: thread.last().cloned(),
                 references: thread.join(" "),
                 automatic: false,
+                in_thread: true,
             },
             now,
         )
@@ -574,7 +673,13 @@ impl Service {
     }
 
     /// A template with its placeholders filled in for a ticket.
-    fn fill(&self, template: &str, t: &Ticket, requester: &str, message: &str) -> String {
+    pub(crate) fn fill(
+        &self,
+        template: &str,
+        t: &Ticket,
+        requester: &str,
+        message: &str,
+    ) -> String {
         template
             .replace("{number}", &t.number.to_string())
             .replace("{tag}", &format!("[{}#{}]", self.mail.tag_prefix, t.number))
@@ -612,6 +717,7 @@ impl Service {
                 ticket_id: Some(t.id),
                 kind: "acknowledgement".into(),
                 to,
+                cc: Vec::new(),
                 from: self.sending_address(&mailbox.address),
                 subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
                 body,
@@ -619,10 +725,33 @@ impl Service {
                 in_reply_to: Some(message_id.to_string()),
                 references: references.join(" "),
                 automatic: true,
+                in_thread: true,
             },
             now,
         )
         .await?;
+        Ok(())
+    }
+}
+
+impl Service {
+    /// Where a polled mail source (an IMAP folder) stopped: its UIDVALIDITY and last UID taken.
+    /// For Steward's own pollers, not on anyone's behalf.
+    pub async fn mail_cursor(&self, source: &str) -> Result<Option<(i64, i64)>> {
+        Ok(self.store.read().await?.mail_cursor(source).await?)
+    }
+
+    /// Records that a polled mail source was taken up to `last_uid`.
+    pub async fn set_mail_cursor(
+        &self,
+        source: &str,
+        uid_validity: i64,
+        last_uid: i64,
+    ) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.set_mail_cursor(source, uid_validity, last_uid, self.now())
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

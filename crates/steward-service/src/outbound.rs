@@ -113,6 +113,7 @@ impl Service {
             let rendered = steward_mail::render(&steward_mail::Outgoing {
                 from: &m.from,
                 to: &m.to,
+                cc: &m.cc,
                 subject: &m.subject,
                 body: &m.body,
                 message_id: &m.message_id,

@@ -2,8 +2,9 @@
 
 use steward_domain::policy::{check, ticket_scope, Action, TicketOwner, TicketScope};
 use steward_domain::{
-    validate, Actor, CategoryId, Channel, EventAction, HistoryEntry, Impact, Message, MessageKind,
-    PersonId, Priority, Status, TeamId, Ticket, TicketId, TicketPatch, TicketType, Urgency,
+    validate, Actor, CategoryId, Channel, EventAction, Field, HistoryEntry, Impact, Message,
+    MessageKind, PersonId, Priority, Status, TeamId, Ticket, TicketId, TicketPatch, TicketType,
+    Urgency,
 };
 use steward_store::tickets::{NewTicket, Page, PageRequest, TicketFilter};
 use steward_store::{Conn, StoreError};
@@ -11,6 +12,7 @@ use steward_store::{Conn, StoreError};
 use crate::directory::MAX_PAGE;
 use crate::error::NotFoundAs;
 use crate::notices::{Notice, NoticeKind};
+use crate::notify::StaffEvent;
 use crate::{Result, Service, ServiceError};
 
 /// A ticket to open.
@@ -196,13 +198,34 @@ impl Service {
             .await?;
         tx.record_history(ticket.id, actor.person_id, now, EventAction::Created, &[])
             .await?;
-        if let Some(body) = body {
+        if let Some(body) = &body {
             // The description is the requester's words, even when staff typed it in for them.
             tx.insert_message(
                 ticket.id,
                 Some(requester_id),
                 MessageKind::Public,
-                &body,
+                body,
+                now,
+            )
+            .await?;
+        }
+        let said = body.as_deref().unwrap_or_default();
+        self.notify_staff(
+            &mut tx,
+            &ticket,
+            StaffEvent::NewInQueue,
+            actor.person_id,
+            said,
+            now,
+        )
+        .await?;
+        if let Some(a) = ticket.assignee_id {
+            self.notify_staff(
+                &mut tx,
+                &ticket,
+                StaffEvent::Assigned(a),
+                actor.person_id,
+                said,
                 now,
             )
             .await?;
@@ -303,6 +326,30 @@ impl Service {
         tx.update_ticket(&t, tags_changed).await?;
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &changes)
             .await?;
+        let changed = |f: Field| changes.iter().any(|c| c.field == f);
+        if changed(Field::Assignee) {
+            if let Some(a) = t.assignee_id {
+                self.notify_staff(
+                    &mut tx,
+                    &t,
+                    StaffEvent::Assigned(a),
+                    actor.person_id,
+                    "",
+                    now,
+                )
+                .await?;
+            }
+        } else if changed(Field::Team) && t.assignee_id.is_none() && t.status.is_active() {
+            self.notify_staff(
+                &mut tx,
+                &t,
+                StaffEvent::NewInQueue,
+                actor.person_id,
+                "",
+                now,
+            )
+            .await?;
+        }
         self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
             .await?;
         Ok(t)
@@ -333,6 +380,16 @@ impl Service {
             .await?;
         if m.kind == MessageKind::Public && actor.is_staff() {
             self.enqueue_reply(&mut tx, &t, &body, now).await?;
+        } else if m.kind == MessageKind::Public {
+            self.notify_staff(
+                &mut tx,
+                &t,
+                StaffEvent::RequesterReplied,
+                actor.person_id,
+                &body,
+                now,
+            )
+            .await?;
         }
         tx.update_ticket(&t, false).await?;
         let action = match m.kind {

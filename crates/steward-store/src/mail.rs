@@ -1,7 +1,7 @@
 //! Queries for the e-mail channel: Message-IDs for threading and idempotency, attachments stored
 //! once by content, quarantined mail, and the outbox.
 
-use steward_domain::{MessageId, TicketId, Timestamp};
+use steward_domain::{MessageId, PersonId, TicketId, Timestamp};
 
 use crate::query::{q, Query};
 use crate::rows::{from_ts, ts};
@@ -18,6 +18,15 @@ pub struct Quarantined {
     pub size: i64,
 }
 
+/// Someone who receives copies of a ticket's public replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watcher {
+    pub person: PersonId,
+    pub name: String,
+    pub email: String,
+    pub active: bool,
+}
+
 /// A message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMail {
@@ -25,6 +34,8 @@ pub struct OutboxMail {
     /// What it is ("acknowledgement", "reply", …).
     pub kind: String,
     pub to: String,
+    /// Copies (watchers of the ticket).
+    pub cc: Vec<String>,
     pub from: String,
     pub subject: String,
     pub body: String,
@@ -35,6 +46,9 @@ pub struct OutboxMail {
     pub references: String,
     /// Sent automatically (gets `Auto-Submitted: auto-replied`).
     pub automatic: bool,
+    /// Its Message-ID joins the ticket's thread (mail to the requester and watchers does; notes to
+    /// staff do not, so the requester's mail never refers to what they never saw).
+    pub in_thread: bool,
 }
 
 /// A stored outbound message and its delivery state.
@@ -60,6 +74,7 @@ struct OutboxRow {
     message_id: String,
     in_reply_to: Option<String>,
     refs: String,
+    cc: String,
     automatic: bool,
     status: String,
     attempts: i64,
@@ -68,7 +83,7 @@ struct OutboxRow {
 }
 
 const OUTBOX_COLS: &str = "id, ticket_id, kind, to_addr, from_addr, subject, body, message_id, \
-     in_reply_to, refs, automatic, status, attempts, next_attempt_at, last_error";
+     in_reply_to, refs, cc, automatic, status, attempts, next_attempt_at, last_error";
 
 impl TryFrom<OutboxRow> for OutboxEntry {
     type Error = crate::StoreError;
@@ -79,6 +94,13 @@ impl TryFrom<OutboxRow> for OutboxEntry {
                 ticket_id: r.ticket_id.map(TicketId),
                 kind: r.kind,
                 to: r.to_addr,
+                cc: r
+                    .cc
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 from: r.from_addr,
                 subject: r.subject,
                 body: r.body,
@@ -86,6 +108,7 @@ impl TryFrom<OutboxRow> for OutboxEntry {
                 in_reply_to: r.in_reply_to,
                 references: r.refs,
                 automatic: r.automatic,
+                in_thread: true,
             },
             status: r.status,
             attempts: r.attempts,
@@ -227,23 +250,144 @@ impl Conn {
         .await
     }
 
+    /// Keeps a message aside. `raw_sha256` names its bytes: the same bytes still waiting in
+    /// quarantine are kept once (the existing entry's id is returned).
     pub async fn quarantine(
         &mut self,
         mailbox: &str,
         reason: &str,
         raw: &[u8],
+        raw_sha256: &str,
         now: Timestamp,
     ) -> Result<i64> {
+        let waiting: Option<(i64,)> = self
+            .fetch_optional(
+                q("SELECT id FROM quarantine WHERE raw_sha256 = $1 AND resolved_at IS NULL ORDER BY id LIMIT 1")
+                    .bind(raw_sha256),
+            )
+            .await?;
+        if let Some((id,)) = waiting {
+            return Ok(id);
+        }
         let (id,): (i64,) = self
             .fetch_one(
-                q("INSERT INTO quarantine (mailbox, reason, raw, received_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                q("INSERT INTO quarantine (mailbox, reason, raw, received_at, raw_sha256) VALUES ($1, $2, $3, $4, $5) RETURNING id")
                     .bind(mailbox)
                     .bind(reason)
                     .bind(raw)
-                    .bind(ts(now)),
+                    .bind(ts(now))
+                    .bind(raw_sha256),
             )
             .await?;
         Ok(id)
+    }
+
+    /// Where a polled mail folder stopped: its UIDVALIDITY and the last UID taken in.
+    pub async fn mail_cursor(&mut self, source: &str) -> Result<Option<(i64, i64)>> {
+        self.fetch_optional(
+            q("SELECT uid_validity, last_uid FROM mail_cursors WHERE source = $1").bind(source),
+        )
+        .await
+    }
+
+    pub async fn set_mail_cursor(
+        &mut self,
+        source: &str,
+        uid_validity: i64,
+        last_uid: i64,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            q("INSERT INTO mail_cursors (source, uid_validity, last_uid, updated_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (source) DO UPDATE SET uid_validity = excluded.uid_validity,
+                 last_uid = excluded.last_uid, updated_at = excluded.updated_at")
+            .bind(source)
+            .bind(uid_validity)
+            .bind(last_uid)
+            .bind(ts(now)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Adds a watcher to a ticket (once).
+    pub async fn add_watcher(
+        &mut self,
+        ticket: TicketId,
+        person: PersonId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let n = self
+            .execute(
+                q("INSERT INTO ticket_watchers (ticket_id, person_id, created_at) VALUES ($1, $2, $3)
+                   ON CONFLICT (ticket_id, person_id) DO NOTHING")
+                .bind(ticket.0)
+                .bind(person.0)
+                .bind(ts(now)),
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn is_watcher(&mut self, ticket: TicketId, person: PersonId) -> Result<bool> {
+        let found: Option<(i64,)> = self
+            .fetch_optional(
+                q("SELECT person_id FROM ticket_watchers WHERE ticket_id = $1 AND person_id = $2")
+                    .bind(ticket.0)
+                    .bind(person.0),
+            )
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Active staff members of a team: id, name and address.
+    pub async fn team_staff(
+        &mut self,
+        team: steward_domain::TeamId,
+    ) -> Result<Vec<(PersonId, String, String)>> {
+        let rows: Vec<(i64, String, String)> = self
+            .fetch_all(
+                q("SELECT p.id, p.name, p.email FROM team_members m JOIN people p ON p.id = m.person_id
+                   WHERE m.team_id = $1 AND p.active AND p.role IN ('technician', 'manager', 'admin')
+                   ORDER BY p.id")
+                .bind(team.0),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, n, e)| (PersonId(id), n, e))
+            .collect())
+    }
+
+    pub async fn remove_watcher(&mut self, ticket: TicketId, person: PersonId) -> Result<bool> {
+        let n = self
+            .execute(
+                q("DELETE FROM ticket_watchers WHERE ticket_id = $1 AND person_id = $2")
+                    .bind(ticket.0)
+                    .bind(person.0),
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// A ticket's watchers: id, name and address, by name.
+    pub async fn watchers(&mut self, ticket: TicketId) -> Result<Vec<Watcher>> {
+        let rows: Vec<(i64, String, String, bool)> = self
+            .fetch_all(
+                q("SELECT p.id, p.name, p.email, p.active FROM ticket_watchers w JOIN people p ON p.id = w.person_id
+                   WHERE w.ticket_id = $1 ORDER BY p.name, p.id")
+                .bind(ticket.0),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, email, active)| Watcher {
+                person: PersonId(id),
+                name,
+                email,
+                active,
+            })
+            .collect())
     }
 
     pub async fn list_quarantine(&mut self, include_resolved: bool) -> Result<Vec<Quarantined>> {
@@ -295,8 +439,8 @@ impl Conn {
         let (id,): (i64,) = self
             .fetch_one(
                 q("INSERT INTO outbox (ticket_id, kind, to_addr, from_addr, subject, body, message_id,
-                     in_reply_to, refs, automatic, next_attempt_at, created_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+                     in_reply_to, refs, automatic, next_attempt_at, created_at, cc)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id")
                 .bind(m.ticket_id.map(|t| t.0))
                 .bind(m.kind.as_str())
                 .bind(m.to.as_str())
@@ -307,10 +451,11 @@ impl Conn {
                 .bind(m.in_reply_to.clone())
                 .bind(m.references.as_str())
                 .bind(m.automatic)
-                .bind(ts(now)),
+                .bind(ts(now))
+                .bind(m.cc.join(", ")),
             )
             .await?;
-        if let Some(t) = m.ticket_id {
+        if let (Some(t), true) = (m.ticket_id, m.in_thread) {
             self.insert_mail_id(&m.message_id, t, true, now).await?;
         }
         Ok(id)

@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_email.sql"),
         postgres: include_str!("../migrations/postgres/0003_email.sql"),
     },
+    Migration {
+        version: 4,
+        name: "mail_sources",
+        sqlite: include_str!("../migrations/sqlite/0004_mail_sources.sql"),
+        postgres: include_str!("../migrations/postgres/0004_mail_sources.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

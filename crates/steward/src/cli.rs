@@ -457,18 +457,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let lmtp = match &config.mail.lmtp_listen {
-        Some(addr) => {
-            let l = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen for LMTP on {addr}"))?;
-            tracing::info!(%addr, "accepting LMTP deliveries");
-            Some(crate::lmtp::spawn(l, svc.clone()))
-        }
-        None => None,
-    };
-    let delivery = server::smtp_sender(&config)?
-        .map(|sender| server::spawn_mail_delivery(svc.clone(), sender));
+    let workers = server::MailWorkers::start(&config, &svc).await?;
     let mut running = server::start(svc, server::web_config(&config), listener).await?;
     let backend = store.backend().as_str();
     tracing::info!(addr = %running.addr, backend, "Steward is ready");
@@ -483,9 +472,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             running.stop().await?;
         }
     }
-    for task in [delivery, lmtp].into_iter().flatten() {
-        task.abort();
-    }
+    workers.stop().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

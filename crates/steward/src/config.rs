@@ -55,6 +55,11 @@ tag_prefix = ""
 acknowledge = true
 # Attachments larger than this are not stored (the message says so).
 max_attachment_mb = 25
+# People in the Cc of a requester's mail become watchers: they get copies of public replies.
+cc_watchers = true
+# Mail staff about their work: a new ticket in their team's queue, a ticket assigned to them, a
+# requester's answer on their ticket.
+notify_staff = true
 # Accept deliveries over LMTP (from Postfix or Dovecot) on this address.
 # lmtp_listen = "127.0.0.1:2424"
 
@@ -64,12 +69,29 @@ max_attachment_mb = 25
 # address = "help@example.com"
 # team = "Service Desk"        # a team's name
 # type = "incident"            # or service_request, problem, change
+#
+# Fetch this mailbox's mail by IMAP (instead of, or as well as, delivery by pipe or LMTP).
+# [mail.mailboxes.imap]
+# host = "imap.example.com"
+# port = 993
+# security = "tls"             # or "starttls" (port 143), or "none" (only for a server on this machine)
+# username = "help@example.com"
+# password_file = "/run/secrets/imap-password"   # or password = "…"
+# folder = "INBOX"
+# after = "move"               # move taken mail to processed_folder, or "flag" it as seen
+# processed_folder = "Steward" # created if missing
+# poll_seconds = 60            # how often to look when the server offers no IDLE
+# ca_file = "/etc/ssl/certs/internal-ca.pem"     # trust this CA too (an internal mail server)
 
 # The texts of outbound mail. Placeholders: {number}, {tag} ([#1234]), {subject}, {requester}
 # (their name) and, in replies, {message} (what the technician wrote). Unset: Steward's own texts.
 # [mail.templates]
 # acknowledgement = "Hello {requester},\n\nwe received your request {tag} and will answer soon.\n"
 # reply = "{message}\n\n-- \nThe Service Desk, request {tag}\n"
+# To staff, with {link} to the ticket and {message} (what was written):
+# new_in_queue = "A new request is in your team's queue: {tag} {subject}\n{link}\n"
+# assigned = "{tag} {subject} is now assigned to you.\n{link}\n"
+# requester_replied = "{requester} answered on {tag}:\n\n{message}\n\n{link}\n"
 
 # Outbound mail (acknowledgements, replies). Without this section nothing is sent or queued.
 # [mail.smtp]
@@ -95,6 +117,8 @@ pub struct MailConfig {
     pub tag_prefix: String,
     pub acknowledge: bool,
     pub max_attachment_mb: u32,
+    pub cc_watchers: bool,
+    pub notify_staff: bool,
     pub mailboxes: Vec<MailboxConfig>,
     /// Outbound mail; without it nothing is sent (or queued).
     pub smtp: Option<SmtpConfig>,
@@ -110,6 +134,9 @@ pub struct MailConfig {
 pub struct TemplatesConfig {
     pub acknowledgement: Option<String>,
     pub reply: Option<String>,
+    pub new_in_queue: Option<String>,
+    pub assigned: Option<String>,
+    pub requester_replied: Option<String>,
 }
 
 /// The `[mail.smtp]` section.
@@ -146,6 +173,8 @@ impl Default for MailConfig {
             tag_prefix: String::new(),
             acknowledge: true,
             max_attachment_mb: 25,
+            cc_watchers: true,
+            notify_staff: true,
             mailboxes: Vec::new(),
             smtp: None,
             lmtp_listen: None,
@@ -164,6 +193,51 @@ pub struct MailboxConfig {
     /// A ticket type (default incident).
     #[serde(rename = "type")]
     pub ticket_type: Option<String>,
+    /// Fetch this mailbox's mail by IMAP.
+    pub imap: Option<ImapConfig>,
+}
+
+/// A `[mail.mailboxes.imap]` section.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    /// Default: 993 for tls, 143 for starttls and none.
+    pub port: Option<u16>,
+    /// "tls" (default), "starttls" or "none" (only for a server on this machine).
+    pub security: Option<String>,
+    pub username: String,
+    pub password: Option<String>,
+    /// Read the password from this file instead.
+    pub password_file: Option<PathBuf>,
+    /// The folder to take mail from (default INBOX).
+    pub folder: Option<String>,
+    /// "move" (default) taken mail to `processed_folder`, or "flag" it as seen.
+    pub after: Option<String>,
+    /// Where "move" puts taken mail (default "Steward"); created if missing.
+    pub processed_folder: Option<String>,
+    /// How often to look for mail when the server offers no IDLE (default 60).
+    pub poll_seconds: Option<u64>,
+    /// A PEM file of certificate authorities to trust besides the usual public ones.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for ImapConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImapConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("password_file", &self.password_file)
+            .field("folder", &self.folder)
+            .field("after", &self.after)
+            .field("processed_folder", &self.processed_folder)
+            .field("poll_seconds", &self.poll_seconds)
+            .field("ca_file", &self.ca_file)
+            .finish()
+    }
 }
 
 /// The settings as written in `steward.toml` (all optional).

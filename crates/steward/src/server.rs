@@ -198,8 +198,24 @@ pub async fn mail_settings(
                     .clone()
                     .unwrap_or(d.acknowledgement),
                 reply: config.mail.templates.reply.clone().unwrap_or(d.reply),
+                new_in_queue: config
+                    .mail
+                    .templates
+                    .new_in_queue
+                    .clone()
+                    .unwrap_or(d.new_in_queue),
+                assigned: config.mail.templates.assigned.clone().unwrap_or(d.assigned),
+                requester_replied: config
+                    .mail
+                    .templates
+                    .requester_replied
+                    .clone()
+                    .unwrap_or(d.requester_replied),
             }
         },
+        cc_watchers: config.mail.cc_watchers,
+        notify_staff: config.mail.notify_staff,
+        link_base: config.public_url.clone(),
         ..Default::default()
     })
 }
@@ -242,14 +258,142 @@ pub fn smtp_sender(config: &Config) -> anyhow::Result<Option<steward_service::Sm
     Ok(Some(sender))
 }
 
-/// Sends the outbox every few seconds until the process ends.
+/// The IMAP folders of `[[mail.mailboxes]]` that have an `imap` section.
+pub fn imap_sources(
+    config: &Config,
+    settings: &steward_service::MailSettings,
+) -> anyhow::Result<Vec<crate::imap::ImapSource>> {
+    use crate::imap::{After, ImapSource, Security};
+    let mut out = Vec::new();
+    for m in &config.mail.mailboxes {
+        let Some(i) = &m.imap else { continue };
+        let what = format!("[mail.mailboxes.imap] of {}", m.address);
+        let security = match i.security.as_deref().unwrap_or("tls") {
+            "tls" => Security::Tls,
+            "starttls" => Security::StartTls,
+            "none" => Security::None,
+            other => anyhow::bail!("{what}: security {other:?}: use tls, starttls or none"),
+        };
+        let port = i.port.unwrap_or(match security {
+            Security::Tls => 993,
+            Security::StartTls | Security::None => 143,
+        });
+        let password = match (&i.password, &i.password_file) {
+            (Some(p), _) => p.clone(),
+            (None, Some(f)) => std::fs::read_to_string(f)
+                .with_context(|| format!("{what}: cannot read the password from {}", f.display()))?
+                .trim()
+                .to_string(),
+            (None, None) => anyhow::bail!("{what}: set password or password_file"),
+        };
+        let after = match i.after.as_deref().unwrap_or("move") {
+            "move" => After::Move(
+                i.processed_folder
+                    .clone()
+                    .unwrap_or_else(|| "Steward".into()),
+            ),
+            "flag" => After::Flag,
+            other => anyhow::bail!("{what}: after {other:?}: use move or flag"),
+        };
+        if let Some(ca) = &i.ca_file {
+            anyhow::ensure!(
+                ca.is_file(),
+                "{what}: ca_file {} is not a file",
+                ca.display()
+            );
+        }
+        out.push(ImapSource {
+            host: i.host.clone(),
+            port,
+            security,
+            username: i.username.clone(),
+            password,
+            folder: i.folder.clone().unwrap_or_else(|| "INBOX".into()),
+            after,
+            poll: std::time::Duration::from_secs(i.poll_seconds.unwrap_or(60).max(5)),
+            ca_file: i.ca_file.clone(),
+            mailbox: settings.mailbox(&m.address),
+        });
+    }
+    Ok(out)
+}
+
+/// The mail channel's background work: the LMTP listener, IMAP pollers and outbox delivery.
+pub struct MailWorkers {
+    stop: tokio::sync::watch::Sender<bool>,
+    /// Stopped by being told (they finish the message in hand).
+    graceful: Vec<JoinHandle<()>>,
+    /// Stopped by being aborted (a client that never heard "250" delivers again).
+    abort: Vec<JoinHandle<()>>,
+}
+
+impl MailWorkers {
+    /// Starts what `config` asks for.
+    pub async fn start(config: &Config, service: &Service) -> anyhow::Result<MailWorkers> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut workers = MailWorkers {
+            stop,
+            graceful: Vec::new(),
+            abort: Vec::new(),
+        };
+        if let Some(addr) = &config.mail.lmtp_listen {
+            let l = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen for LMTP on {addr}"))?;
+            tracing::info!(%addr, "accepting LMTP deliveries");
+            workers.abort.push(crate::lmtp::spawn(l, service.clone()));
+        }
+        for source in imap_sources(config, service.mail_settings())? {
+            workers
+                .graceful
+                .push(crate::imap::spawn(service.clone(), source, stopped.clone()));
+        }
+        if let Some(sender) = smtp_sender(config)? {
+            workers.graceful.push(spawn_mail_delivery(
+                service.clone(),
+                sender,
+                std::time::Duration::from_secs(3),
+                stopped,
+            ));
+        }
+        Ok(workers)
+    }
+
+    /// Stops them: each finishes what it has in hand (for at most 20 seconds).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.abort {
+            task.abort();
+        }
+        for task in self.graceful {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_secs(20), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+/// Sends the outbox: what is due, then again after `every`, until `stop` turns true. Works in
+/// small batches so that a stop waits for little (a message in hand is finished, never dropped
+/// half-sent, which could send it twice).
 pub fn spawn_mail_delivery(
     service: Service,
     sender: steward_service::SmtpSender,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> JoinHandle<()> {
+    const BATCH: i64 = 10;
     tokio::spawn(async move {
         loop {
-            match service.deliver_mail(&sender, 50).await {
+            if *stop.borrow() {
+                return;
+            }
+            let mut more = false;
+            match service.deliver_mail(&sender, BATCH).await {
                 Ok(d) if d.sent + d.retrying + d.failed > 0 => {
                     tracing::info!(
                         sent = d.sent,
@@ -257,11 +401,18 @@ pub fn spawn_mail_delivery(
                         failed = d.failed,
                         "outbox"
                     );
+                    more = (d.sent + d.retrying + d.failed) as i64 >= BATCH;
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "sending the outbox"),
             }
-            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            if more {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
         }
     })
 }

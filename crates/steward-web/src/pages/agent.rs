@@ -629,7 +629,7 @@ fn describe(
             super::level_label(Impact::parse(v).map(|i| i.rank()).unwrap_or(2)).into()
         }
         Field::Type => TicketType::parse(v).map(type_label).unwrap_or("?").into(),
-        Field::Assignee | Field::Requester => names.person(id.map(PersonId)),
+        Field::Assignee | Field::Requester | Field::Watchers => names.person(id.map(PersonId)),
         Field::Team => id
             .and_then(|i| teams.iter().find(|t| t.id.0 == i))
             .map_or_else(|| format!("team {v}"), |t| t.name.clone()),
@@ -681,7 +681,10 @@ async fn ticket_page_with(
     ids.extend(t.assignee_id);
     for h in &history {
         if let Some(c) = &h.change {
-            if matches!(c.field, Field::Assignee | Field::Requester) {
+            if matches!(
+                c.field,
+                Field::Assignee | Field::Requester | Field::Watchers
+            ) {
                 ids.extend(
                     [&c.old, &c.new]
                         .into_iter()
@@ -735,6 +738,15 @@ async fn ticket_page_with(
                     (_, Some(new)) => format!("added tag {new}"),
                     _ => "changed tags".into(),
                 },
+                Some(c) if c.field == Field::Watchers => {
+                    let who = |v: &Option<String>| {
+                        names.person(v.as_deref().and_then(|v| v.parse().ok()).map(PersonId))
+                    };
+                    match (&c.old, &c.new) {
+                        (Some(_), None) => format!("removed watcher {}", who(&c.old)),
+                        _ => format!("added watcher {}", who(&c.new)),
+                    }
+                }
                 Some(c) => format!(
                     "changed {} from {} to {}",
                     c.field.as_str(),

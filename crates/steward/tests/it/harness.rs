@@ -140,7 +140,18 @@ impl TestApp {
     /// Starts a second Steward node on the same database (another store, another port), as a
     /// cluster would run. Returns its base URL and the server, to stop before [`TestApp::stop`].
     pub async fn second_node(&self) -> (String, Server) {
-        let store = match &self.cleanup {
+        let store = self.reopen().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let service = Service::new(store, self.clock.clone());
+        let server = server::start(service, WebConfig::default(), listener)
+            .await
+            .unwrap();
+        (format!("http://{}", server.addr), server)
+    }
+
+    /// The same database opened again (as another process would open it).
+    pub async fn reopen(&self) -> Store {
+        match &self.cleanup {
             Cleanup::Dir(dir) => {
                 Store::open(&Store::sqlite_url_for_dir(dir), &StoreOptions::default())
                     .await
@@ -154,13 +165,7 @@ impl TestApp {
                 };
                 Store::open(url, &opts).await.unwrap()
             }
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let service = Service::new(store, self.clock.clone());
-        let server = server::start(service, WebConfig::default(), listener)
-            .await
-            .unwrap();
-        (format!("http://{}", server.addr), server)
+        }
     }
 
     /// The test clock's instant.

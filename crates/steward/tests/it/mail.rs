@@ -357,15 +357,16 @@ async fn count_blobs(c: &mut steward_store::Conn) -> i64 {
     shas.len() as i64
 }
 
-/// An SMTP server on loopback that accepts everything and keeps what it receives.
-struct Capture {
+/// An SMTP server on loopback that accepts everything and keeps what it receives: the
+/// recipients of each message (comma-separated) and its text.
+pub(crate) struct Capture {
     addr: std::net::SocketAddr,
     received: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Capture {
-    async fn start() -> Capture {
+    pub(crate) async fn start() -> Capture {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -388,10 +389,10 @@ impl Capture {
                         {
                             b"250-capture\r\n250 8BITMIME\r\n"
                         } else if upper.starts_with("RCPT TO:") {
-                            rcpt = line[8..]
-                                .trim()
-                                .trim_matches(|c| c == '<' || c == '>')
-                                .to_string();
+                            if !rcpt.is_empty() {
+                                rcpt.push_str(", ");
+                            }
+                            rcpt.push_str(line[8..].trim().trim_matches(|c| c == '<' || c == '>'));
                             b"250 OK\r\n"
                         } else if upper == "DATA" {
                             let _ = w.write_all(b"354 go on\r\n").await;
@@ -403,8 +404,14 @@ impl Capture {
                                 data.push_str(l.strip_prefix('.').unwrap_or(&l));
                                 data.push_str("\r\n");
                             }
-                            store.lock().unwrap().push((rcpt.clone(), data));
+                            store
+                                .lock()
+                                .unwrap()
+                                .push((std::mem::take(&mut rcpt), data));
                             b"250 queued\r\n"
+                        } else if upper.starts_with("MAIL FROM") || upper == "RSET" {
+                            rcpt.clear();
+                            b"250 OK\r\n"
                         } else if upper == "QUIT" {
                             let _ = w.write_all(b"221 bye\r\n").await;
                             break;
@@ -425,7 +432,7 @@ impl Capture {
         }
     }
 
-    fn sender(&self) -> steward_service::SmtpSender {
+    pub(crate) fn sender(&self) -> steward_service::SmtpSender {
         steward_service::SmtpSender::new(&steward_service::SmtpSettings {
             host: "127.0.0.1".into(),
             port: self.addr.port(),
@@ -436,13 +443,13 @@ impl Capture {
         .unwrap()
     }
 
-    fn mails(&self) -> Vec<(String, String)> {
+    pub(crate) fn mails(&self) -> Vec<(String, String)> {
         self.received.lock().unwrap().clone()
     }
 }
 
 /// A header's value, unfolded.
-fn header(mail: &str, name: &str) -> Option<String> {
+pub(crate) fn header(mail: &str, name: &str) -> Option<String> {
     let mut unfolded: Vec<String> = Vec::new();
     for l in mail.lines().take_while(|l| !l.is_empty()) {
         if l.starts_with([' ', '\t']) {
@@ -815,6 +822,7 @@ async fn quarantined_mail_can_be_retried_by_an_administrator(app: &TestApp) {
                 "help@msp.example",
                 "the disk was full",
                 &readable,
+                "readable-sha",
                 app.clock_now(),
             )
             .await
@@ -1098,6 +1106,7 @@ async fn outbound_texts_come_from_templates(app: &TestApp) {
         templates: steward_service::Templates {
             acknowledgement: "Dear {requester}, we got {tag} about “{subject}”.".into(),
             reply: "{message}\n-- Desk ({number})".into(),
+            ..Default::default()
         },
         ..svc.mail_settings().clone()
     };

@@ -15,6 +15,8 @@ mod authz;
 mod bad_input;
 mod browser;
 mod cli;
+mod dovecot;
+mod imap;
 mod live;
 mod mail;
 mod migrations;

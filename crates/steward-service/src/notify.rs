@@ -1,0 +1,145 @@
+//! Mail to staff about their work: a new ticket in their team's queue, a ticket assigned to them,
+//! a requester's answer on their ticket. Written to the outbox in the transaction of the change
+//! that causes it, like every other outbound mail, and never to the person who made the change.
+
+use steward_domain::{PersonId, Ticket, Timestamp};
+use steward_mail::reply_subject;
+use steward_store::mail::OutboxMail;
+use steward_store::{Conn, StoreError};
+
+use crate::mail::new_message_id;
+use crate::{Result, Service};
+
+/// What staff are told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StaffEvent {
+    /// A new ticket in a team's queue: its active staff members.
+    NewInQueue,
+    /// A ticket was assigned to this person.
+    Assigned(PersonId),
+    /// The requester wrote: the assignee, or the team when there is none.
+    RequesterReplied,
+}
+
+impl StaffEvent {
+    fn kind(self) -> &'static str {
+        match self {
+            StaffEvent::NewInQueue => "new_in_queue",
+            StaffEvent::Assigned(_) => "assigned",
+            StaffEvent::RequesterReplied => "requester_replied",
+        }
+    }
+}
+
+/// At most this many staff are told of one event (a very large team gets no mail storm).
+const MAX_RECIPIENTS: usize = 50;
+
+/// The first lines of a message, for a notification.
+fn excerpt(text: &str) -> String {
+    let folded = steward_mail::fold(text).visible;
+    let mut out: String = folded.chars().take(1200).collect();
+    if out.len() < folded.len() {
+        out.push_str(" …");
+    }
+    out.trim().to_string()
+}
+
+/// The active staff of the ticket's team (none without a team).
+async fn team_staff(tx: &mut Conn, t: &Ticket) -> Result<Vec<(PersonId, String)>> {
+    Ok(match t.team_id {
+        Some(team) => tx
+            .team_staff(team)
+            .await?
+            .into_iter()
+            .map(|(id, _, email)| (id, email))
+            .collect(),
+        None => Vec::new(),
+    })
+}
+
+impl Service {
+    /// Tells staff about `event` on `t` by mail (if staff notifications and outbound mail are
+    /// set up). `actor` (who caused it) is never told of their own doing.
+    pub(crate) async fn notify_staff(
+        &self,
+        tx: &mut Conn,
+        t: &Ticket,
+        event: StaffEvent,
+        actor: Option<PersonId>,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        if !self.mail.send || !self.mail.notify_staff {
+            return Ok(());
+        }
+        let from = match tx.ticket_mailbox(t.id).await? {
+            Some(m) => self.sending_address(&m),
+            None => match self.mail.mailboxes.first() {
+                Some(m) => m.address.clone(),
+                None => return Ok(()),
+            },
+        };
+        let mut to: Vec<(PersonId, String)> = match event {
+            StaffEvent::NewInQueue => team_staff(tx, t).await?,
+            StaffEvent::Assigned(p) => match tx.get_person(p).await {
+                Ok(p) if p.active && p.role.is_staff() => vec![(p.id, p.email)],
+                Ok(_) | Err(StoreError::NotFound) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            },
+            StaffEvent::RequesterReplied => match t.assignee_id {
+                Some(a) => match tx.get_person(a).await {
+                    Ok(p) if p.active && p.role.is_staff() => vec![(p.id, p.email)],
+                    Ok(_) | Err(StoreError::NotFound) => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                },
+                None => team_staff(tx, t).await?,
+            },
+        };
+        to.retain(|(id, _)| Some(*id) != actor);
+        to.truncate(MAX_RECIPIENTS);
+        if to.is_empty() {
+            return Ok(());
+        }
+        let requester = tx.get_person(t.requester_id).await?.name;
+        let templates = &self.mail.templates;
+        let template = match event {
+            StaffEvent::NewInQueue => &templates.new_in_queue,
+            StaffEvent::Assigned(_) => &templates.assigned,
+            StaffEvent::RequesterReplied => &templates.requester_replied,
+        };
+        let link = self.mail.link_base.as_deref().map_or_else(
+            || format!("/agent/tickets/{}", t.number),
+            |b| format!("{}/agent/tickets/{}", b.trim_end_matches('/'), t.number),
+        );
+        let body = self
+            .fill(template, t, &requester, &excerpt(message))
+            .replace("{link}", &link);
+        let subject = match event {
+            StaffEvent::NewInQueue => format!("New request: {}", t.subject),
+            StaffEvent::Assigned(_) => format!("Assigned to you: {}", t.subject),
+            StaffEvent::RequesterReplied => format!("Requester answered: {}", t.subject),
+        };
+        let thread = tx.mail_ids_of(t.id).await?;
+        for (_, email) in to {
+            tx.enqueue_mail(
+                &OutboxMail {
+                    ticket_id: Some(t.id),
+                    kind: event.kind().into(),
+                    to: email,
+                    cc: Vec::new(),
+                    from: from.clone(),
+                    subject: reply_subject(&subject, t.number, &self.mail.tag_prefix),
+                    body: body.clone(),
+                    message_id: new_message_id(&from)?,
+                    in_reply_to: thread.last().cloned(),
+                    references: thread.join(" "),
+                    automatic: true,
+                    in_thread: false,
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
