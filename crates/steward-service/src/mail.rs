@@ -312,7 +312,7 @@ impl Service {
 
     /// The person who wrote: known by address, or a new requester (in the organisation of their
     /// mail domain, if one claims it).
-    async fn person_for_address(
+    pub(crate) async fn person_for_address(
         &self,
         tx: &mut Conn,
         email: &str,

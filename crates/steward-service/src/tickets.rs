@@ -6,6 +6,7 @@ use steward_domain::{
     MessageKind, PersonId, Priority, Status, TeamId, Ticket, TicketId, TicketPatch, TicketType,
     Urgency,
 };
+use steward_store::mail::Watcher;
 use steward_store::tickets::{NewTicket, Page, PageRequest, TicketFilter};
 use steward_store::{Conn, StoreError};
 
@@ -460,5 +461,89 @@ impl Service {
         let t = c.get_ticket(id).await.not_found_as("ticket")?;
         allowed(actor, Action::ViewHistory(owner(&t)))?;
         Ok(c.history(id).await?)
+    }
+
+    /// The people who receive copies of a ticket's public replies (staff).
+    pub async fn watchers(&self, actor: &Actor, id: TicketId) -> Result<Vec<Watcher>> {
+        let mut c = self.store.read().await?;
+        let t = c.get_ticket(id).await.not_found_as("ticket")?;
+        allowed(actor, Action::EditTicket(owner(&t)))?;
+        Ok(c.watchers(id).await?)
+    }
+
+    /// Copies a person (known, or a new requester for an unknown address) on a ticket's public
+    /// replies (staff). Adding someone twice changes nothing.
+    pub async fn add_watcher(&self, actor: &Actor, id: TicketId, email: &str) -> Result<Watcher> {
+        let email = validate::email(email)?;
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let t = tx.get_ticket_for_update(id).await.not_found_as("ticket")?;
+        allowed(actor, Action::EditTicket(owner(&t)))?;
+        let p = self.person_for_address(&mut tx, &email, None, now).await?;
+        if p.id == t.requester_id {
+            return Err(ServiceError::invalid(
+                "email",
+                "is the requester, who receives every reply anyway",
+            ));
+        }
+        if !p.active {
+            return Err(ServiceError::invalid(
+                "email",
+                "belongs to a deactivated person",
+            ));
+        }
+        if tx.add_watcher(t.id, p.id, now).await? {
+            tx.record_history(
+                t.id,
+                actor.person_id,
+                now,
+                EventAction::Changed,
+                &[steward_domain::Change {
+                    field: Field::Watchers,
+                    old: None,
+                    new: Some(p.id.to_string()),
+                }],
+            )
+            .await?;
+        }
+        self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
+            .await?;
+        Ok(Watcher {
+            person: p.id,
+            name: p.name,
+            email: p.email,
+            active: p.active,
+        })
+    }
+
+    /// Stops copying a person on a ticket's replies (staff).
+    pub async fn remove_watcher(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        person: PersonId,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let t = tx.get_ticket_for_update(id).await.not_found_as("ticket")?;
+        allowed(actor, Action::EditTicket(owner(&t)))?;
+        if !tx.remove_watcher(t.id, person).await? {
+            return Err(ServiceError::NotFound("watcher"));
+        }
+        tx.record_history(
+            t.id,
+            actor.person_id,
+            now,
+            EventAction::Changed,
+            &[steward_domain::Change {
+                field: Field::Watchers,
+                old: Some(person.to_string()),
+                new: None,
+            }],
+        )
+        .await?;
+        self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
+            .await?;
+        Ok(())
     }
 }

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{categories, organisations, people, session, teams, tickets, tokens};
+use crate::api::{categories, organisations, people, session, teams, tickets, tokens, watchers};
 use crate::error::ApiError;
 use crate::pages::{account, admin, agent, assets, live, portal};
 use crate::{headers, metrics, ops, AppState};
@@ -58,6 +58,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::get_by_number))
         .routes(routes!(tickets::messages, tickets::add_message))
         .routes(routes!(tickets::history))
+        .routes(routes!(watchers::list, watchers::add))
+        .routes(routes!(watchers::remove))
         .routes(routes!(organisations::list, organisations::create))
         .routes(routes!(organisations::get, organisations::update))
         .routes(routes!(people::list, people::create))
@@ -156,6 +158,11 @@ fn page_routes() -> Router<AppState> {
         .route("/agent/tickets/{number}", get(agent::ticket))
         .route("/agent/tickets/{number}/fields", post(agent::update_fields))
         .route("/agent/tickets/{number}/messages", post(agent::add_message))
+        .route("/agent/tickets/{number}/watchers", post(agent::add_watcher))
+        .route(
+            "/agent/tickets/{number}/watchers/{person}/remove",
+            post(agent::remove_watcher),
+        )
         .route(
             "/agent/tickets/{number}/assign-to-me",
             post(agent::assign_to_me),

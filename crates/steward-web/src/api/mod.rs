@@ -8,6 +8,7 @@ pub mod session;
 pub mod teams;
 pub mod tickets;
 pub mod tokens;
+pub mod watchers;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;

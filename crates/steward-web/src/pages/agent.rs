@@ -609,6 +609,8 @@ struct TicketPage {
     canned: Vec<Choice>,
     /// What the side panel shows, sent back with it (see [`FieldsForm`]).
     orig: Vec<(&'static str, String)>,
+    /// Copied on public replies.
+    watchers: Vec<steward_store::mail::Watcher>,
 }
 
 fn describe(
@@ -671,6 +673,7 @@ async fn ticket_page_with(
     let html_versions = s.service.message_html(actor, t.id).await?;
     let attachments = s.service.ticket_attachments(actor, t.id).await?;
     let history = s.service.history(actor, t.id).await?;
+    let watchers = s.service.watchers(actor, t.id).await?;
     let teams = s.service.list_teams(actor).await?;
     let categories = s.service.list_categories(actor).await?;
     let staff = staff_list(s, actor).await?;
@@ -873,6 +876,7 @@ async fn ticket_page_with(
         form_error,
         canned,
         orig,
+        watchers,
     }))
 }
 
@@ -1119,6 +1123,50 @@ pub async fn assign_to_me(
         .await?;
     Ok(see_other(&format!(
         "/agent/tickets/{number}?notice=assigned"
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WatcherForm {
+    csrf: String,
+    email: String,
+}
+
+/// `POST /agent/tickets/{number}/watchers`: copy someone on the public replies.
+pub async fn add_watcher(
+    State(s): State<AppState>,
+    StaffCaller(caller): StaffCaller,
+    Path(number): Path<i64>,
+    Form(f): Form<WatcherForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    let actor = caller.actor();
+    let t = s.service.get_ticket_by_number(actor, number).await?;
+    let notice = match s.service.add_watcher(actor, t.id, f.email.trim()).await {
+        Ok(_) => "watcher-added",
+        Err(ServiceError::Invalid { .. }) => "watcher-invalid",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(see_other(&format!(
+        "/agent/tickets/{number}?notice={notice}#watchers"
+    )))
+}
+
+/// `POST /agent/tickets/{number}/watchers/{person}/remove`.
+pub async fn remove_watcher(
+    State(s): State<AppState>,
+    StaffCaller(caller): StaffCaller,
+    Path((number, person)): Path<(i64, i64)>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    let actor = caller.actor();
+    let t = s.service.get_ticket_by_number(actor, number).await?;
+    s.service
+        .remove_watcher(actor, t.id, PersonId(person))
+        .await?;
+    Ok(see_other(&format!(
+        "/agent/tickets/{number}?notice=watcher-removed#watchers"
     )))
 }
 

@@ -38,6 +38,17 @@ fn ticket_routes(id: i64, number: i64, victim: i64) -> Vec<(Method, String, Opti
             Some(json!({"kind": "internal", "body": "hi"})),
         ),
         (Method::GET, format!("/api/v1/tickets/{id}/history"), None),
+        (Method::GET, format!("/api/v1/tickets/{id}/watchers"), None),
+        (
+            Method::POST,
+            format!("/api/v1/tickets/{id}/watchers"),
+            Some(json!({"email": "spy@globex.example"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/tickets/{id}/watchers/{victim}"),
+            None,
+        ),
         (
             Method::POST,
             "/api/v1/tickets".into(),

@@ -1152,3 +1152,115 @@ async fn outbound_texts_come_from_templates(app: &TestApp) {
     assert_eq!(reply.mail.body, format!("Fixed it.\n-- Desk ({number})"));
 }
 on_both!(outbound_texts_come_from_templates);
+
+async fn watchers_are_copied_and_managed_by_staff(app: &TestApp) {
+    use reqwest::Method;
+    use serde_json::json;
+    let (svc, mb) = desk(app);
+    let (tech_id, tech) = app
+        .person(
+            "tech@msp.example",
+            steward_domain::Role::Technician,
+            None,
+            false,
+        )
+        .await;
+    // Cc'd colleagues become watchers; the desk's own address and the sender do not.
+    let first = mail(
+        "ann@acme.example",
+        "Shared drive full",
+        "w1@acme.example",
+        "Cc: Carl <carl@acme.example>, help@msp.example, ann@acme.example\r\n",
+        "The S: drive is full.",
+    );
+    let Ingested::Created { ticket, number } = svc.ingest_mail(&mb, &first).await.unwrap() else {
+        panic!("expected a new ticket");
+    };
+    let id = ticket.0;
+    let w = crate::harness::expect(
+        app.get(&format!("/api/v1/tickets/{id}/watchers"), &tech)
+            .await,
+        200,
+    );
+    assert_eq!(w.as_array().unwrap().len(), 1, "{w}");
+    assert_eq!(w[0]["email"], "carl@acme.example");
+    assert_eq!(w[0]["name"], "Carl");
+
+    // Staff add and remove watchers over the API; bad addresses and the requester are refused.
+    let dora = crate::harness::expect(
+        app.post(
+            &format!("/api/v1/tickets/{id}/watchers"),
+            &tech,
+            json!({"email": "Dora@Acme.example"}),
+        )
+        .await,
+        201,
+    );
+    assert_eq!(dora["email"], "dora@acme.example");
+    for bad in ["not an address", "ann@acme.example"] {
+        crate::harness::expect(
+            app.post(
+                &format!("/api/v1/tickets/{id}/watchers"),
+                &tech,
+                json!({"email": bad}),
+            )
+            .await,
+            422,
+        );
+    }
+    let carl = w[0]["person_id"].as_i64().unwrap();
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/tickets/{id}/watchers/{carl}"),
+            Some(&tech),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/tickets/{id}/watchers/{carl}"),
+            Some(&tech),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // A public reply goes to the requester with the watchers copied.
+    svc.add_message(
+        &Actor {
+            person_id: Some(PersonId(tech_id)),
+            role: steward_domain::Role::Technician,
+            organisation_id: None,
+            org_access: false,
+        },
+        ticket,
+        steward_service::MessageInput {
+            kind: steward_domain::MessageKind::Public,
+            body: "Cleaned up.".into(),
+            status: None,
+        },
+    )
+    .await
+    .unwrap();
+    let out = outbox(app).await;
+    let reply = out.iter().find(|e| e.mail.kind == "reply").unwrap();
+    assert_eq!(reply.mail.to, "ann@acme.example");
+    assert_eq!(reply.mail.cc, ["dora@acme.example"]);
+
+    // The history says who was added and removed; the page lists the watchers.
+    let history = svc.history(&Actor::system(), ticket).await.unwrap();
+    let watcher_changes = history
+        .iter()
+        .filter(|h| {
+            h.change
+                .as_ref()
+                .is_some_and(|c| c.field == steward_domain::Field::Watchers)
+        })
+        .count();
+    assert_eq!(watcher_changes, 3);
+    assert!(number > 0);
+}
+on_both!(watchers_are_copied_and_managed_by_staff);

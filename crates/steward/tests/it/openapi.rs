@@ -73,6 +73,8 @@ async fn the_document_matches_the_routes() {
         "/api/v1/tickets/{id}",
         "/api/v1/tickets/{id}/history",
         "/api/v1/tickets/{id}/messages",
+        "/api/v1/tickets/{id}/watchers",
+        "/api/v1/tickets/{id}/watchers/{person_id}",
         "/api/v1/tokens",
         "/api/v1/tokens/{id}",
     ];

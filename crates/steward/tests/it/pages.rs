@@ -702,3 +702,60 @@ async fn a_stale_side_panel_does_not_undo_a_colleagues_change(app: &TestApp) {
     }
 }
 on_both!(a_stale_side_panel_does_not_undo_a_colleagues_change);
+
+async fn watchers_are_managed_on_the_ticket_page(app: &TestApp) {
+    with_password(app, "tom@msp.example", Role::Technician, None).await;
+    let (ann, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let t = app
+        .service
+        .create_ticket(
+            &steward_domain::Actor::system(),
+            steward_service::CreateTicket {
+                subject: "Shared drive full".into(),
+                requester_id: Some(steward_domain::PersonId(ann)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let page = Page::sign_in(app, "tom@msp.example", "a long enough password").await;
+    let at = format!("/agent/tickets/{}", t.number);
+    let (_, html, _) = page.get(&at).await;
+    assert!(html.contains("Nobody yet."));
+    let (status, _, location) = page
+        .post(
+            &format!("{at}/watchers"),
+            &at,
+            &[("email", "carl@acme.example")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.unwrap().contains("notice=watcher-added"));
+    let (_, html, _) = page.get(&at).await;
+    assert!(html.contains("&lt;carl@acme.example&gt;"), "{html}");
+    assert!(html.contains("added watcher carl"));
+    // The requester is no watcher of their own ticket: a clear notice, nothing added.
+    let (_, _, location) = page
+        .post(
+            &format!("{at}/watchers"),
+            &at,
+            &[("email", "ann@acme.example")],
+        )
+        .await;
+    assert!(location.unwrap().contains("notice=watcher-invalid"));
+    let carl = app
+        .service
+        .watchers(&steward_domain::Actor::system(), t.id)
+        .await
+        .unwrap()[0]
+        .person;
+    let (status, _, _) = page
+        .post(&format!("{at}/watchers/{carl}/remove"), &at, &[])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = page.get(&at).await;
+    assert!(html.contains("Nobody yet.") && html.contains("removed watcher carl"));
+}
+on_both!(watchers_are_managed_on_the_ticket_page);
