@@ -1264,3 +1264,159 @@ async fn watchers_are_copied_and_managed_by_staff(app: &TestApp) {
     assert!(number > 0);
 }
 on_both!(watchers_are_copied_and_managed_by_staff);
+
+async fn staff_are_told_about_their_work_but_not_their_own_doing(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let system = Actor::system();
+    let team = svc
+        .create_team(
+            &system,
+            steward_service::NewTeam {
+                name: "Desk".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let tina = technician(&svc, "tina@msp.example", "Tina").await;
+    let tom = technician(&svc, "tom@msp.example", "Tom").await;
+    for p in [&tina, &tom] {
+        svc.set_team_member(&system, team.id, p.id, false)
+            .await
+            .unwrap();
+    }
+    let as_person = |p: &steward_domain::Person| Actor {
+        person_id: Some(p.id),
+        role: p.role,
+        organisation_id: None,
+        org_access: false,
+    };
+    let kinds = |out: &[steward_store::mail::OutboxEntry], to: &str| -> Vec<String> {
+        let mut k: Vec<String> = out
+            .iter()
+            .filter(|e| e.mail.to == to)
+            .map(|e| e.mail.kind.clone())
+            .collect();
+        k.sort();
+        k
+    };
+
+    // Tom files a ticket for the team: Tina is told, Tom (who did it) is not.
+    let ann = svc
+        .create_person(
+            &system,
+            steward_service::NewPersonInput {
+                email: "ann@acme.example".into(),
+                name: "Ann".into(),
+                role: steward_domain::Role::Requester,
+                organisation_id: None,
+                org_access: false,
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    let t = svc
+        .create_ticket(
+            &as_person(&tom),
+            steward_service::CreateTicket {
+                subject: "Laptop broken".into(),
+                body: Some("The screen flickers.".into()),
+                requester_id: Some(ann.id),
+                team_id: Some(team.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let out = outbox(app).await;
+    assert_eq!(kinds(&out, "tina@msp.example"), ["new_in_queue"]);
+    assert!(kinds(&out, "tom@msp.example").is_empty());
+    let note = out.iter().find(|e| e.mail.kind == "new_in_queue").unwrap();
+    assert!(note.mail.automatic);
+    assert!(note.mail.subject.starts_with(&format!("[#{}] New request", t.number)));
+    assert!(note.mail.body.contains("The screen flickers."));
+    assert!(note.mail.body.contains(&format!("/agent/tickets/{}", t.number)));
+
+    // Tom assigns it to Tina: she is told. Assigning oneself tells nobody.
+    svc.update_ticket(
+        &as_person(&tom),
+        t.id,
+        TicketUpdate {
+            assignee_id: Some(Some(tina.id)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let out = outbox(app).await;
+    assert_eq!(
+        kinds(&out, "tina@msp.example"),
+        ["assigned", "new_in_queue"]
+    );
+    svc.update_ticket(
+        &as_person(&tom),
+        t.id,
+        TicketUpdate {
+            assignee_id: Some(Some(tom.id)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(kinds(&outbox(app).await, "tom@msp.example").is_empty());
+
+    // The requester answers by mail: the assignee (Tom) is told, not the whole team.
+    let ack_free = mail(
+        "ann@acme.example",
+        &format!("Re: [#{}] Laptop broken", t.number),
+        "r1@acme.example",
+        "",
+        "It also beeps.",
+    );
+    assert!(matches!(
+        svc.ingest_mail(&mb, &ack_free).await.unwrap(),
+        Ingested::Added { .. }
+    ));
+    let out = outbox(app).await;
+    assert_eq!(kinds(&out, "tom@msp.example"), ["requester_replied"]);
+    assert_eq!(
+        kinds(&out, "tina@msp.example"),
+        ["assigned", "new_in_queue"]
+    );
+    let replied = out
+        .iter()
+        .find(|e| e.mail.kind == "requester_replied")
+        .unwrap();
+    assert!(replied.mail.body.contains("It also beeps."));
+    // Notes to staff are not part of the thread the requester sees.
+    let thread = app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .mail_ids_of(t.id)
+        .await
+        .unwrap();
+    assert!(!thread.contains(&replied.mail.message_id));
+
+    // Switched off, nobody is told.
+    let quiet = svc.clone().with_mail(MailSettings {
+        notify_staff: false,
+        ..svc.mail_settings().clone()
+    });
+    let before = outbox(app).await.len();
+    quiet
+        .update_ticket(
+            &as_person(&tom),
+            t.id,
+            TicketUpdate {
+                assignee_id: Some(Some(tina.id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(outbox(app).await.len(), before);
+}
+on_both!(staff_are_told_about_their_work_but_not_their_own_doing);
