@@ -48,13 +48,19 @@ pub fn sanitize_html(html: &str) -> String {
     ammonia::Builder::default()
         .tags(tags)
         .link_rel(Some("noopener noreferrer nofollow"))
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())
         .attribute_filter(|element, attribute, value| {
-            // Remote and cid: images are not fetched; their alt text remains.
-            if element == "img" && attribute == "src" {
-                return None;
+            match (element, attribute) {
+                // Remote images are never fetched (their alt text remains); an image sent
+                // inside the message (cid:) stays, for the page to point at the stored file.
+                ("img", "src") => value
+                    .get(..4)
+                    .filter(|s| s.eq_ignore_ascii_case("cid:"))
+                    .map(|_| value.into()),
+                // Only images may refer to parts of the message.
+                (_, "href") if value.to_ascii_lowercase().starts_with("cid:") => None,
+                _ => Some(value.into()),
             }
-            Some(value.into())
         })
         .clean(html)
         .to_string()
@@ -87,5 +93,16 @@ mod tests {
         assert!(clean.contains("<b>there</b>"));
         assert!(clean.contains(r#"alt="logo""#));
         assert!(clean.contains(r#"href="https://ok.example/""#) && clean.contains("noopener"));
+    }
+
+    #[test]
+    fn images_inside_the_message_are_kept_for_the_page() {
+        let clean = sanitize_html(
+            r#"<img src="cid:logo@x" alt="logo"><img src="CID:b@x"><img src="https://t.example/p.gif"><a href="cid:x">x</a>"#,
+        );
+        assert!(clean.contains(r#"src="cid:logo@x""#), "{clean}");
+        assert!(clean.contains(r#"src="CID:b@x""#), "{clean}");
+        assert!(!clean.contains("t.example"), "{clean}");
+        assert!(!clean.contains("href"), "{clean}");
     }
 }

@@ -646,15 +646,28 @@ pub struct AttachmentInfo {
     pub content_type: String,
     pub size: i64,
     pub inline: bool,
+    /// Its Content-ID (without angle brackets), by which the message's HTML shows it.
+    pub content_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    id: i64,
+    message_id: i64,
+    filename: Option<String>,
+    content_type: String,
+    size: i64,
+    inline: bool,
+    content_id: Option<String>,
 }
 
 impl Conn {
     /// The attachments of a ticket's messages.
     pub async fn attachments_of_ticket(&mut self, ticket: TicketId) -> Result<Vec<AttachmentInfo>> {
-        let rows: Vec<(i64, i64, Option<String>, String, i64, bool)> = self
+        let rows: Vec<AttachmentRow> = self
             .fetch_all(
                 q(
-                    "SELECT a.id, a.message_id, a.filename, a.content_type, b.size, a.inline
+                    "SELECT a.id, a.message_id, a.filename, a.content_type, b.size, a.inline, a.content_id
                    FROM message_attachments a JOIN blobs b ON b.sha256 = a.sha256
                    JOIN messages m ON m.id = a.message_id
                    WHERE m.ticket_id = $1 ORDER BY a.id",
@@ -664,16 +677,15 @@ impl Conn {
             .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(id, m, filename, content_type, size, inline)| AttachmentInfo {
-                    id,
-                    message_id: MessageId(m),
-                    filename,
-                    content_type,
-                    size,
-                    inline,
-                },
-            )
+            .map(|r| AttachmentInfo {
+                id: r.id,
+                message_id: MessageId(r.message_id),
+                filename: r.filename,
+                content_type: r.content_type,
+                size: r.size,
+                inline: r.inline,
+                content_id: r.content_id,
+            })
             .collect())
     }
 

@@ -721,7 +721,14 @@ async fn ticket_page_with(
                 html: html_versions
                     .iter()
                     .find(|(id, _)| *id == m.id)
-                    .map(|(_, h)| h.clone()),
+                    .map(|(_, h)| {
+                        super::inline_images(
+                            h,
+                            &attachments,
+                            m.id,
+                            &format!("/agent/tickets/{}", t.number),
+                        )
+                    }),
                 files: super::file_links(
                     &attachments,
                     m.id,
@@ -1370,11 +1377,12 @@ pub async fn file(
     State(s): State<AppState>,
     StaffCaller(caller): StaffCaller,
     Path((number, id)): Path<(i64, i64)>,
+    Query(q): Query<super::FileQuery>,
 ) -> PageResult {
     let t = s
         .service
         .get_ticket_by_number(caller.actor(), number)
         .await?;
     let (info, data) = s.service.attachment(caller.actor(), t.id, id).await?;
-    Ok(super::download(&info, data))
+    Ok(super::download(&info, data, q.inline.is_some()))
 }

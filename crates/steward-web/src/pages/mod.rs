@@ -379,6 +379,12 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// `?inline=1` on a file link: show an image rather than download it.
+#[derive(Debug, serde::Deserialize)]
+pub struct FileQuery {
+    pub inline: Option<String>,
+}
+
 /// A file view for the ticket pages.
 pub struct FileLink {
     pub href: String,
@@ -415,16 +421,74 @@ pub fn human_size(bytes: i64) -> String {
     }
 }
 
+/// The image types a page may show from an attachment (never SVG, which can carry script).
+fn showable_image(content_type: &str) -> Option<&'static str> {
+    match content_type.to_ascii_lowercase().as_str() {
+        "image/png" => Some("image/png"),
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => Some("image/jpeg"),
+        "image/gif" => Some("image/gif"),
+        "image/webp" => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// A message's sanitised HTML with its inline images (`cid:`) pointing at the stored files;
+/// an image that was not kept, or is not of a type a page may show, loses its `src`.
+pub fn inline_images(
+    html: &str,
+    attachments: &[steward_store::mail::AttachmentInfo],
+    message: steward_domain::MessageId,
+    base: &str,
+) -> String {
+    const MARK: &str = "src=\"cid:";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.to_ascii_lowercase().find(MARK) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + MARK.len()..];
+        let Some(end) = after.find('"') else {
+            rest = "";
+            break;
+        };
+        // The sanitiser wrote the value HTML-escaped; Content-IDs are plain in practice.
+        let cid = after[..end].replace("&amp;", "&");
+        let found = attachments.iter().find(|a| {
+            a.message_id == message
+                && a.content_id.as_deref() == Some(cid.as_str())
+                && showable_image(&a.content_type).is_some()
+        });
+        if let Some(a) = found {
+            out.push_str(&format!("src=\"{base}/files/{}?inline=1\"", a.id));
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Sends an attachment as a download (never shown inline, so an HTML or SVG file cannot run as a
-/// page of Steward).
-pub fn download(info: &steward_store::mail::AttachmentInfo, data: Vec<u8>) -> Response {
+/// page of Steward). With `inline`, a raster image is sent as itself, for an `<img>` of the
+/// message's HTML.
+pub fn download(
+    info: &steward_store::mail::AttachmentInfo,
+    data: Vec<u8>,
+    inline: bool,
+) -> Response {
     let name = info
         .filename
         .clone()
         .unwrap_or_else(|| format!("attachment-{}", info.id));
-    let disposition = format!("attachment; filename*=UTF-8''{}", url_encode(&name));
     let mut res = data.into_response();
     let h = res.headers_mut();
+    if let (true, Some(image)) = (inline, showable_image(&info.content_type)) {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(image));
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("inline"),
+        );
+        return res;
+    }
+    let disposition = format!("attachment; filename*=UTF-8''{}", url_encode(&name));
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),

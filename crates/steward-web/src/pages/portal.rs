@@ -428,11 +428,12 @@ pub async fn file(
     State(s): State<AppState>,
     caller: PageCaller,
     Path((number, id)): Path<(i64, i64)>,
+    Query(q): Query<super::FileQuery>,
 ) -> PageResult {
     let t = s
         .service
         .get_ticket_by_number(caller.actor(), number)
         .await?;
     let (info, data) = s.service.attachment(caller.actor(), t.id, id).await?;
-    Ok(super::download(&info, data))
+    Ok(super::download(&info, data, q.inline.is_some()))
 }

@@ -658,7 +658,7 @@ async fn quoted_history_is_folded_on_the_pages(app: &TestApp) {
     let html = app
         .http
         .get(format!("{}/agent/tickets/{number}", app.base))
-        .header("cookie", cookie)
+        .header("cookie", &cookie)
         .send()
         .await
         .unwrap()
@@ -880,7 +880,7 @@ async fn html_mail_is_shown_sanitised(app: &TestApp) {
     let html = app
         .http
         .get(format!("{}/agent/tickets/{number}", app.base))
-        .header("cookie", cookie)
+        .header("cookie", &cookie)
         .send()
         .await
         .unwrap()
@@ -897,6 +897,66 @@ async fn html_mail_is_shown_sanitised(app: &TestApp) {
             && !html.contains("tracker.example")
     );
     assert!(html.contains("Hello bold"), "and the text version");
+
+    // Images inside a message (cid:) are shown from the stored files: raster images only, and
+    // only as images; anything else is a download.
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n0000IHDR";
+    let related = format!(
+        "From: h@x.example\r\nSubject: With logo\r\nMessage-ID: <h2@x.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=\"r\"\r\n\r\n\
+         --r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Our logo: <img src=\"cid:logo@x\" alt=\"logo\"> \
+         and <img src=\"cid:vector@x\" alt=\"vector\"></p>\r\n\
+         --r\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+         --r\r\nContent-Type: image/svg+xml\r\nContent-ID: <vector@x>\r\nContent-Disposition: inline\r\n\r\n<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>\r\n--r--\r\n",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, png)
+    );
+    let Ingested::Created { number, ticket } =
+        svc.ingest_mail(&mb, related.as_bytes()).await.unwrap()
+    else {
+        panic!()
+    };
+    let page = app
+        .http
+        .get(format!("{}/agent/tickets/{number}", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let files = svc
+        .ticket_attachments(&Actor::system(), ticket)
+        .await
+        .unwrap();
+    let logo = files
+        .iter()
+        .find(|a| a.content_type == "image/png")
+        .unwrap();
+    let svg = files
+        .iter()
+        .find(|a| a.content_type == "image/svg+xml")
+        .unwrap();
+    let src = format!("src=\"/agent/tickets/{number}/files/{}?inline=1\"", logo.id);
+    assert!(page.contains(&src), "{page}");
+    assert!(!page.contains("cid:"), "{page}");
+    assert!(!page.contains(&format!("files/{}?inline", svg.id)));
+    let get = |id: i64| {
+        let http = app.http.clone();
+        let cookie = cookie.clone();
+        let url = format!("{}/agent/tickets/{number}/files/{id}?inline=1", app.base);
+        async move { http.get(url).header("cookie", cookie).send().await.unwrap() }
+    };
+    let res = get(logo.id).await;
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["content-disposition"], "inline");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), png);
+    let res = get(svg.id).await;
+    assert_eq!(res.headers()["content-type"], "application/octet-stream");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
 }
 on_both!(html_mail_is_shown_sanitised);
 
@@ -1334,9 +1394,15 @@ async fn staff_are_told_about_their_work_but_not_their_own_doing(app: &TestApp) 
     assert!(kinds(&out, "tom@msp.example").is_empty());
     let note = out.iter().find(|e| e.mail.kind == "new_in_queue").unwrap();
     assert!(note.mail.automatic);
-    assert!(note.mail.subject.starts_with(&format!("[#{}] New request", t.number)));
+    assert!(note
+        .mail
+        .subject
+        .starts_with(&format!("[#{}] New request", t.number)));
     assert!(note.mail.body.contains("The screen flickers."));
-    assert!(note.mail.body.contains(&format!("/agent/tickets/{}", t.number)));
+    assert!(note
+        .mail
+        .body
+        .contains(&format!("/agent/tickets/{}", t.number)));
 
     // Tom assigns it to Tina: she is told. Assigning oneself tells nobody.
     svc.update_ticket(
