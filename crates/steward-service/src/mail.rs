@@ -23,6 +23,8 @@ pub struct Mailbox {
     pub address: String,
     pub team: Option<TeamId>,
     pub ticket_type: TicketType,
+    /// The category of its new tickets.
+    pub category: Option<steward_domain::CategoryId>,
 }
 
 /// Settings of the e-mail channel.
@@ -66,6 +68,11 @@ pub struct Templates {
     /// To the assignee (or the team when there is none): the requester answered. Also `{link}`
     /// and `{message}`.
     pub requester_replied: String,
+    /// To the requester: their request was resolved. Also `{survey}` (the satisfaction survey's
+    /// link, empty until surveys exist).
+    pub resolved: String,
+    /// To the requester: the desk waits for them (set without a reply that says so).
+    pub pending_requester: String,
 }
 
 impl Default for Templates {
@@ -82,6 +89,13 @@ impl Default for Templates {
             assigned: "Request #{number} is now assigned to you.\n\n{subject}\nFrom: {requester}\n\n{link}\n"
                 .into(),
             requester_replied: "{requester} answered on request #{number} ({subject}):\n\n{message}\n\n{link}\n"
+                .into(),
+            resolved: "Hello {requester},\n\nwe consider your request #{number} ({subject}) resolved.\n\nIf the \
+                problem is not solved, reply to this e-mail (keep {tag} in the subject) and we will take it up \
+                again.\n{survey}"
+                .into(),
+            pending_requester: "Hello {requester},\n\nwe need something from you to go on with request \
+                #{number} ({subject}). Please reply to this e-mail (keep {tag} in the subject).\n"
                 .into(),
         }
     }
@@ -118,6 +132,7 @@ impl MailSettings {
                 address: address.to_string(),
                 team: None,
                 ticket_type: TicketType::Incident,
+                category: None,
             })
     }
 }
@@ -578,6 +593,14 @@ impl Service {
             },
             None => None,
         };
+        let category = match mailbox.category {
+            Some(c) => match tx.get_category(c).await {
+                Ok(_) => Some(c),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
         let t = tx
             .insert_ticket(
                 &NewTicket {
@@ -587,7 +610,7 @@ impl Service {
                     impact: Impact::Medium,
                     urgency: Urgency::Medium,
                     priority: Priority::Medium,
-                    category_id: None,
+                    category_id: category,
                     requester_id: person.id,
                     organisation_id: person.organisation_id,
                     team_id: team,
@@ -664,6 +687,61 @@ impl Service {
                 in_reply_to: thread.last().cloned(),
                 references: thread.join(" "),
                 automatic: false,
+                in_thread: true,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Tells the requester their ticket was resolved, or waits for them — when someone else made
+    /// that change without a public reply (which would say so itself).
+    pub(crate) async fn enqueue_status_mail(
+        &self,
+        tx: &mut Conn,
+        t: &Ticket,
+        actor: &steward_domain::Actor,
+        now: steward_domain::Timestamp,
+    ) -> Result<()> {
+        let (kind, template) = match t.status {
+            Status::Resolved => ("resolved", &self.mail.templates.resolved),
+            Status::PendingRequester => {
+                ("pending_requester", &self.mail.templates.pending_requester)
+            }
+            _ => return Ok(()),
+        };
+        if !self.mail.send || actor.person_id == Some(t.requester_id) {
+            return Ok(());
+        }
+        let from = match tx.ticket_mailbox(t.id).await? {
+            Some(m) => self.sending_address(&m),
+            None => match self.mail.mailboxes.first() {
+                Some(m) => m.address.clone(),
+                None => return Ok(()),
+            },
+        };
+        let requester = tx.get_person(t.requester_id).await?;
+        if !requester.active {
+            return Ok(());
+        }
+        let thread = tx.mail_ids_of(t.id).await?;
+        let body = self
+            .fill(template, t, &requester.name, "")
+            .replace("{survey}", "");
+        tx.enqueue_mail(
+            &OutboxMail {
+                ticket_id: Some(t.id),
+                kind: kind.into(),
+                to: requester.email,
+                cc: Vec::new(),
+                from: from.clone(),
+                subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
+                body,
+                message_id: new_message_id(&from)?,
+                in_reply_to: thread.last().cloned(),
+                references: thread.join(" "),
+                automatic: true,
                 in_thread: true,
             },
             now,

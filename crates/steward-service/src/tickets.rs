@@ -328,6 +328,9 @@ impl Service {
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &changes)
             .await?;
         let changed = |f: Field| changes.iter().any(|c| c.field == f);
+        if changed(Field::Status) {
+            self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
+        }
         if changed(Field::Assignee) {
             if let Some(a) = t.assignee_id {
                 self.notify_staff(
@@ -402,6 +405,11 @@ impl Service {
         if !changes.is_empty() {
             tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &changes)
                 .await?;
+            // A public reply from staff says itself what changed; after a note, say it by mail.
+            let replied = m.kind == MessageKind::Public && actor.is_staff();
+            if !replied && changes.iter().any(|c| c.field == Field::Status) {
+                self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
+            }
         }
         self.commit_announcing(tx, Notice::new(NoticeKind::Message, &t))
             .await?;
@@ -442,6 +450,7 @@ impl Service {
         tx.update_ticket(&t, false).await?;
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &[change])
             .await?;
+        self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
         self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
             .await?;
         Ok(t)

@@ -69,6 +69,7 @@ notify_staff = true
 # address = "help@example.com"
 # team = "Service Desk"        # a team's name
 # type = "incident"            # or service_request, problem, change
+# category = "Hardware"        # a category's name (optional)
 #
 # Fetch this mailbox's mail by IMAP (instead of, or as well as, delivery by pipe or LMTP).
 # [mail.mailboxes.imap]
@@ -92,6 +93,10 @@ notify_staff = true
 # new_in_queue = "A new request is in your team's queue: {tag} {subject}\n{link}\n"
 # assigned = "{tag} {subject} is now assigned to you.\n{link}\n"
 # requester_replied = "{requester} answered on {tag}:\n\n{message}\n\n{link}\n"
+# To the requester when staff resolve the ticket, or set it to wait for them, without a reply
+# ({survey} will hold the satisfaction survey's link):
+# resolved = "Hello {requester},\n\nwe consider {tag} resolved. Reply if it is not.\n{survey}"
+# pending_requester = "Hello {requester},\n\nwe need something from you for {tag}.\n"
 
 # Outbound mail (acknowledgements, replies). Without this section nothing is sent or queued.
 # [mail.smtp]
@@ -137,6 +142,8 @@ pub struct TemplatesConfig {
     pub new_in_queue: Option<String>,
     pub assigned: Option<String>,
     pub requester_replied: Option<String>,
+    pub resolved: Option<String>,
+    pub pending_requester: Option<String>,
 }
 
 /// The `[mail.smtp]` section.
@@ -193,6 +200,8 @@ pub struct MailboxConfig {
     /// A ticket type (default incident).
     #[serde(rename = "type")]
     pub ticket_type: Option<String>,
+    /// A category's name, for its new tickets.
+    pub category: Option<String>,
     /// Fetch this mailbox's mail by IMAP.
     pub imap: Option<ImapConfig>,
 }

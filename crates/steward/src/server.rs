@@ -155,6 +155,7 @@ pub async fn mail_settings(
     use steward_domain::Named;
     let system = steward_domain::Actor::system();
     let teams = service.list_teams(&system).await?;
+    let categories = service.list_categories(&system).await?;
     let mut mailboxes = Vec::new();
     for m in &config.mail.mailboxes {
         let address = steward_domain::validate::email(&m.address)
@@ -176,10 +177,25 @@ pub async fn mail_settings(
                 .map_err(|e| anyhow::anyhow!("[[mail.mailboxes]] {address}: {e}"))?,
             None => steward_domain::TicketType::Incident,
         };
+        let category = match &m.category {
+            Some(name) => Some(
+                categories
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(name))
+                    .map(|c| c.id)
+                    .with_context(|| {
+                        format!(
+                            "[[mail.mailboxes]] {address}: there is no category called {name:?}"
+                        )
+                    })?,
+            ),
+            None => None,
+        };
         mailboxes.push(steward_service::Mailbox {
             address,
             team,
             ticket_type,
+            category,
         });
     }
     Ok(steward_service::MailSettings {
@@ -211,6 +227,13 @@ pub async fn mail_settings(
                     .requester_replied
                     .clone()
                     .unwrap_or(d.requester_replied),
+                resolved: config.mail.templates.resolved.clone().unwrap_or(d.resolved),
+                pending_requester: config
+                    .mail
+                    .templates
+                    .pending_requester
+                    .clone()
+                    .unwrap_or(d.pending_requester),
             }
         },
         cc_watchers: config.mail.cc_watchers,

@@ -162,6 +162,7 @@ async fn mail_round_trip_through_dovecot(app: &TestApp) {
             address: DESK.into(),
             team: Some(team.id),
             ticket_type: TicketType::Incident,
+            category: None,
         }],
         send: true,
         link_base: Some("https://desk.msp.example".into()),
@@ -353,6 +354,7 @@ async fn imap_over_tls_flags_and_resumes(app: &TestApp) {
             address: DESK.into(),
             team: None,
             ticket_type: TicketType::ServiceRequest,
+            category: None,
         }],
         ..Default::default()
     });
@@ -471,6 +473,7 @@ async fn a_crash_mid_queue_loses_and_duplicates_nothing(app: &TestApp) {
             address: DESK.into(),
             team: None,
             ticket_type: TicketType::Incident,
+            category: None,
         }],
         send: true,
         ..Default::default()

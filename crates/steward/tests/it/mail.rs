@@ -19,6 +19,7 @@ fn desk(app: &TestApp) -> (Service, Mailbox) {
         address: "help@msp.example".into(),
         team: None,
         ticket_type: steward_domain::TicketType::Incident,
+        category: None,
     };
     let svc = app.service.clone().with_mail(MailSettings {
         mailboxes: vec![mailbox.clone()],
@@ -1099,6 +1100,7 @@ async fn strangers_cannot_thread_by_known_message_ids_or_redirect_acknowledgemen
         address: "ceo@msp.example".into(),
         team: None,
         ticket_type: steward_domain::TicketType::Incident,
+        category: None,
     };
     svc.ingest_mail(
         &other,
@@ -1486,3 +1488,118 @@ async fn staff_are_told_about_their_work_but_not_their_own_doing(app: &TestApp) 
     assert_eq!(outbox(app).await.len(), before);
 }
 on_both!(staff_are_told_about_their_work_but_not_their_own_doing);
+
+async fn requesters_hear_of_resolution_and_waiting_unless_a_reply_says_so(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let system = Actor::system();
+    let hardware = svc
+        .create_category(&system, "Hardware", None)
+        .await
+        .unwrap();
+    let settings = MailSettings {
+        mailboxes: vec![Mailbox {
+            category: Some(hardware.id),
+            ..mb.clone()
+        }],
+        ..svc.mail_settings().clone()
+    };
+    let svc = svc.with_mail(settings);
+    let mb = svc.mail_settings().mailbox("help@msp.example");
+    let tina = technician(&svc, "tina@msp.example", "Tina").await;
+    let tina = Actor {
+        person_id: Some(tina.id),
+        role: tina.role,
+        organisation_id: None,
+        org_access: false,
+    };
+    let Ingested::Created { ticket, number } = svc
+        .ingest_mail(
+            &mb,
+            &mail(
+                "ann@acme.example",
+                "Mouse dead",
+                "s1@acme.example",
+                "",
+                "It is dead.",
+            ),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    // The mailbox's category is the new ticket's.
+    let t = svc.get_ticket(&system, ticket).await.unwrap();
+    assert_eq!(t.category_id, Some(hardware.id));
+    let kinds = |out: Vec<steward_store::mail::OutboxEntry>| -> Vec<String> {
+        out.into_iter().rev().map(|e| e.mail.kind).collect()
+    };
+    assert_eq!(kinds(outbox(app).await), ["acknowledgement"]);
+
+    // Waiting for the requester, said with a reply: the reply is the only mail.
+    svc.add_message(
+        &tina,
+        ticket,
+        steward_service::MessageInput {
+            kind: steward_domain::MessageKind::Public,
+            body: "Which model is it?".into(),
+            status: Some(Status::PendingRequester),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(kinds(outbox(app).await), ["acknowledgement", "reply"]);
+
+    // Resolved from the side panel (no reply): the requester is told, with the tag in the subject.
+    svc.update_ticket(
+        &tina,
+        ticket,
+        TicketUpdate {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let out = outbox(app).await;
+    assert_eq!(kinds(out.clone()), ["acknowledgement", "reply", "resolved"]);
+    let resolved = &out[0].mail;
+    assert_eq!(resolved.to, "ann@acme.example");
+    assert_eq!(resolved.subject, format!("[#{number}] Mouse dead"));
+    assert!(resolved.automatic && resolved.body.contains("resolved"));
+    assert!(!resolved.body.contains("{survey}"));
+
+    // The requester reopens by mail and then resolves it herself: nobody mails her about that.
+    svc.ingest_mail(
+        &mb,
+        &mail(
+            "ann@acme.example",
+            &format!("Re: [#{number}] Mouse dead"),
+            "s2@acme.example",
+            "",
+            "Still dead.",
+        ),
+    )
+    .await
+    .unwrap();
+    let ann = svc
+        .get_person_by_email(&system, "ann@acme.example")
+        .await
+        .unwrap();
+    svc.mark_resolved(
+        &Actor {
+            person_id: Some(ann.id),
+            role: ann.role,
+            organisation_id: ann.organisation_id,
+            org_access: false,
+        },
+        ticket,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        kinds(outbox(app).await),
+        ["acknowledgement", "reply", "resolved"]
+    );
+}
+on_both!(requesters_hear_of_resolution_and_waiting_unless_a_reply_says_so);
