@@ -155,6 +155,8 @@ async fn connect(source: &ImapSource) -> anyhow::Result<Session> {
     let tcp = TcpStream::connect((source.host.as_str(), source.port))
         .await
         .with_context(|| format!("cannot connect to {}:{}", source.host, source.port))?;
+    // Commands and replies are small and alternate: do not let Nagle's algorithm hold them.
+    tcp.set_nodelay(true)?;
     let client = match source.security {
         Security::Tls => {
             let mut c = async_imap::Client::new(tls(source, tcp).await?);
