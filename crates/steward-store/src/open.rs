@@ -174,13 +174,31 @@ impl Store {
 
     /// A transaction for writing; commit it with [`Conn::commit`], or drop it to roll back.
     pub async fn write(&self) -> Result<Conn> {
+        // Beginning runs in a task of its own, so that a caller dropped half-way (a client that
+        // hung up, a worker stopped) cannot leave the connection inside a transaction that nothing
+        // will ever end: sqlx's SQLite `begin_with` has an await point after the BEGIN has run but
+        // before the `Transaction` that would roll it back exists, and a connection stuck there
+        // refuses every later write. The task always finishes; if nobody takes its transaction,
+        // dropping it rolls back.
+        // The task only fails if the runtime is shutting down: the database is not reachable.
+        let began = |_: tokio::task::JoinError| StoreError::Database(sqlx::Error::WorkerCrashed);
         Ok(match &self.pools {
             // IMMEDIATE takes the write lock up front, so a transaction that reads before it writes
             // cannot fail half-way because another process wrote in between.
             Pools::Sqlite { write, .. } => {
-                Conn::sqlite_tx(write.begin_with("BEGIN IMMEDIATE").await?)
+                let pool = write.clone();
+                let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+                    .await
+                    .map_err(began)??;
+                Conn::sqlite_tx(tx)
             }
-            Pools::Postgres(p) => Conn::pg_tx(p.begin().await?),
+            Pools::Postgres(p) => {
+                let pool = p.clone();
+                let tx = tokio::spawn(async move { pool.begin().await })
+                    .await
+                    .map_err(began)??;
+                Conn::pg_tx(tx)
+            }
         })
     }
 
@@ -225,5 +243,34 @@ impl Store {
             }
             Pools::Postgres(p) => p.close().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A writer dropped at any point while it begins (a client that hung up) must not leave the
+    /// one SQLite write connection inside a transaction: every later write would fail.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_dropped_half_way_leaves_no_transaction_behind() {
+        let dir = std::env::temp_dir().join(format!("steward-store-cancel-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&Store::sqlite_url_for_dir(&dir), &StoreOptions::default())
+            .await
+            .unwrap();
+        for i in 0..3000u64 {
+            let _ = tokio::time::timeout(Duration::from_micros(i % 120), store.write()).await;
+        }
+        for _ in 0..3 {
+            let c = tokio::time::timeout(Duration::from_secs(10), store.write())
+                .await
+                .expect("a write begins")
+                .expect("a write begins without error");
+            c.commit().await.unwrap();
+        }
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
