@@ -8,6 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::DomainError;
 
+mod def;
+pub use def::{holidays_from_ical, CalendarDef, HolidayDef, Hours};
+
 /// A stretch of working time on a weekday, in local time. An `end` at or before `start` runs past
 /// midnight into the next day (22:00–06:00); 00:00–00:00 is the whole day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
