@@ -184,17 +184,20 @@ pub fn holidays_from_ical(text: &str) -> Result<Vec<HolidayDef>, DomainError> {
         return Err(bad("file", "not an iCalendar file (no BEGIN:VCALENDAR)"));
     }
     let mut out = Vec::new();
-    let mut event: Option<(String, Option<String>, Option<String>, bool, bool)> = None;
+    let mut event: Option<Event> = None;
     for l in &lines {
         let (key, value) = l.split_once(':').unwrap_or((l.as_str(), ""));
         let (name, params) = key.split_once(';').unwrap_or((key, ""));
         match name.to_ascii_uppercase().as_str() {
             "BEGIN" if value.eq_ignore_ascii_case("VEVENT") => {
-                event = Some((String::new(), None, None, false, true));
+                event = Some(Event {
+                    all_day: true,
+                    ..Event::default()
+                });
             }
             "SUMMARY" => {
                 if let Some(e) = event.as_mut() {
-                    e.0 = value
+                    e.summary = value
                         .replace("\\,", ",")
                         .replace("\\;", ";")
                         .trim()
@@ -206,22 +209,29 @@ pub fn holidays_from_ical(text: &str) -> Result<Vec<HolidayDef>, DomainError> {
                     let all_day = params.to_ascii_uppercase().contains("VALUE=DATE")
                         && !params.to_ascii_uppercase().contains("VALUE=DATE-TIME")
                         || (value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()));
-                    e.4 &= all_day;
+                    e.all_day &= all_day;
                     let v = Some(value.trim().to_string());
                     if name.eq_ignore_ascii_case("DTSTART") {
-                        e.1 = v;
+                        e.start = v;
                     } else {
-                        e.2 = v;
+                        e.end = v;
                     }
                 }
             }
             "RRULE" => {
                 if let Some(e) = event.as_mut() {
-                    e.3 = value.to_ascii_uppercase().contains("FREQ=YEARLY");
+                    e.yearly = value.to_ascii_uppercase().contains("FREQ=YEARLY");
                 }
             }
             "END" if value.eq_ignore_ascii_case("VEVENT") => {
-                let Some((summary, start, end, yearly, all_day)) = event.take() else {
+                let Some(Event {
+                    summary,
+                    start,
+                    end,
+                    yearly,
+                    all_day,
+                }) = event.take()
+                else {
                     continue;
                 };
                 let (Some(start), true) = (start, all_day) else {
@@ -255,6 +265,16 @@ pub fn holidays_from_ical(text: &str) -> Result<Vec<HolidayDef>, DomainError> {
         }
     }
     Ok(out)
+}
+
+/// A `VEVENT` being read.
+#[derive(Default)]
+struct Event {
+    summary: String,
+    start: Option<String>,
+    end: Option<String>,
+    yearly: bool,
+    all_day: bool,
 }
 
 fn ical_date(v: &str) -> Result<Date, DomainError> {
