@@ -71,6 +71,10 @@ pub enum Action {
     SaveViews,
     /// See and handle quarantined mail (it may hold anyone's data).
     ManageMail,
+    /// See business calendars and SLA policies (staff).
+    ViewServiceLevels,
+    /// Write business calendars and SLA policies.
+    ManageServiceLevels,
 }
 
 /// Which tickets an actor may see, for queries over many tickets.
@@ -164,9 +168,11 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
                 Err(Denied::NotFound)
             }
         }
-        Action::ManageOrganisations | Action::ManageTeams | Action::ManageCategories => {
-            allow_if(runs_desk)
-        }
+        Action::ManageOrganisations
+        | Action::ManageTeams
+        | Action::ManageCategories
+        | Action::ManageServiceLevels => allow_if(runs_desk),
+        Action::ViewServiceLevels => allow_if(staff),
         Action::ViewTeams | Action::UseCannedResponses | Action::SaveViews => allow_if(staff),
         Action::ManageCannedResponses => allow_if(runs_desk),
         Action::ViewCategories => Ok(()),
@@ -282,6 +288,7 @@ mod tests {
             Action::ManageOrganisations,
             Action::ManageTeams,
             Action::ManageCategories,
+            Action::ManageServiceLevels,
         ] {
             expect(Role::Admin, act, true);
             expect(Role::Manager, act, true);

@@ -14,6 +14,7 @@ mod notices;
 mod notify;
 mod outbound;
 mod secrets;
+mod sla;
 mod tickets;
 mod workspace;
 
@@ -24,6 +25,7 @@ pub use error::ServiceError;
 pub use mail::{Ingested, MailSettings, Mailbox, Templates};
 pub use notices::{Notice, NoticeKind};
 pub use outbound::{Delivery, SmtpSecurity, SmtpSender, SmtpSettings, MAX_ATTEMPTS};
+pub use sla::PolicyInput;
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};
 pub use workspace::INVITATION_LIFETIME;
 

@@ -286,6 +286,7 @@ impl Service {
                 (t, outcome)
             }
         };
+        self.recompute_sla(&mut tx, &ticket).await?;
         if parsed.automatic.may_answer() {
             self.add_cc_watchers(&mut tx, mailbox, &ticket, &person, &parsed, now)
                 .await?;

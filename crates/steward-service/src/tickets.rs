@@ -210,6 +210,7 @@ impl Service {
             )
             .await?;
         }
+        self.recompute_sla(&mut tx, &ticket).await?;
         let said = body.as_deref().unwrap_or_default();
         self.notify_staff(
             &mut tx,
@@ -327,6 +328,7 @@ impl Service {
         tx.update_ticket(&t, tags_changed).await?;
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &changes)
             .await?;
+        self.recompute_sla(&mut tx, &t).await?;
         let changed = |f: Field| changes.iter().any(|c| c.field == f);
         if changed(Field::Status) {
             self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
@@ -411,6 +413,7 @@ impl Service {
                 self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
             }
         }
+        self.recompute_sla(&mut tx, &t).await?;
         self.commit_announcing(tx, Notice::new(NoticeKind::Message, &t))
             .await?;
         Ok((message, t))
@@ -451,6 +454,7 @@ impl Service {
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &[change])
             .await?;
         self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
+        self.recompute_sla(&mut tx, &t).await?;
         self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
             .await?;
         Ok(t)

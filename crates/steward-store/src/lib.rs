@@ -16,6 +16,7 @@ mod rows;
 pub mod auth;
 pub mod directory;
 pub mod mail;
+pub mod sla;
 pub mod tickets;
 pub mod workspace;
 

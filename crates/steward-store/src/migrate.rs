@@ -36,6 +36,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_mail_sources.sql"),
         postgres: include_str!("../migrations/postgres/0004_mail_sources.sql"),
     },
+    Migration {
+        version: 5,
+        name: "service_levels",
+        sqlite: include_str!("../migrations/sqlite/0005_service_levels.sql"),
+        postgres: include_str!("../migrations/postgres/0005_service_levels.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -9,7 +9,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{categories, organisations, people, session, teams, tickets, tokens, watchers};
+use crate::api::{
+    categories, organisations, people, session, sla, teams, tickets, tokens, watchers,
+};
 use crate::error::ApiError;
 use crate::pages::{account, admin, agent, assets, live, portal};
 use crate::{headers, metrics, ops, AppState};
@@ -29,6 +31,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
     security(("bearer" = [])),
     tags(
         (name = "tickets", description = "Tickets, their conversation and history"),
+        (name = "service levels", description = "Business calendars and SLA policies"),
         (name = "organisations", description = "Client companies and departments"),
         (name = "people", description = "Requesters and staff"),
         (name = "teams", description = "Teams (queues) and their members"),
@@ -60,6 +63,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::history))
         .routes(routes!(watchers::list, watchers::add))
         .routes(routes!(watchers::remove))
+        .routes(routes!(sla::ticket_sla))
+        .routes(routes!(sla::list_calendars, sla::create_calendar))
+        .routes(routes!(sla::update_calendar, sla::delete_calendar))
+        .routes(routes!(sla::import_holidays))
+        .routes(routes!(sla::list_policies, sla::create_policy))
+        .routes(routes!(sla::update_policy, sla::delete_policy))
         .routes(routes!(organisations::list, organisations::create))
         .routes(routes!(organisations::get, organisations::update))
         .routes(routes!(people::list, people::create))

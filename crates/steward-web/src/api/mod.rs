@@ -5,6 +5,7 @@ pub mod categories;
 pub mod organisations;
 pub mod people;
 pub mod session;
+pub mod sla;
 pub mod teams;
 pub mod tickets;
 pub mod tokens;

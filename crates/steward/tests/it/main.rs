@@ -22,4 +22,5 @@ mod mail;
 mod migrations;
 mod openapi;
 mod pages;
+mod sla;
 mod story;

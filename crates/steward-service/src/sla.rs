@@ -1,0 +1,294 @@
+//! Service levels: business calendars and SLA policies (kept by managers and administrators), and
+//! every ticket's clocks, recomputed in the transaction of each change that can move them, and for
+//! all open tickets when a policy or calendar changes.
+
+use steward_domain::calendar::{Calendar, CalendarDef};
+use steward_domain::policy::{check, Action};
+use steward_domain::sla::{self, Applies, Candidate, Clock, PolicyRules, Targets};
+use steward_domain::{validate, Actor, Status, Ticket, TicketId};
+use steward_store::sla::{PolicyFields, SlaPolicy, StoredCalendar};
+use steward_store::{Conn, StoreError};
+
+use crate::error::NotFoundAs;
+use crate::{Result, Service, ServiceError};
+
+/// A policy as an administrator writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyInput {
+    pub name: String,
+    /// Lower wins among matching policies.
+    pub position: i64,
+    /// `None`: 24 hours a day, 7 days a week.
+    pub calendar_id: Option<i64>,
+    pub applies: Applies,
+    /// Critical, high, medium, low.
+    pub targets: [Targets; 4],
+    /// Default: waiting for the requester.
+    pub pause_in: Option<Vec<Status>>,
+    /// Default 75.
+    pub warn_percent: Option<u8>,
+    pub is_default: bool,
+}
+
+fn allowed(actor: &Actor, action: Action, what: &'static str) -> Result<()> {
+    check(actor, action).map_err(|d| ServiceError::denied(d, what))
+}
+
+/// Recomputing all open tickets goes this many at a time (one transaction each).
+const RECOMPUTE_BATCH: i64 = 500;
+
+impl Service {
+    pub async fn calendars(&self, actor: &Actor) -> Result<Vec<StoredCalendar>> {
+        allowed(actor, Action::ViewServiceLevels, "calendar")?;
+        Ok(self.store.read().await?.list_calendars().await?)
+    }
+
+    pub async fn create_calendar(
+        &self,
+        actor: &Actor,
+        name: &str,
+        def: CalendarDef,
+    ) -> Result<StoredCalendar> {
+        allowed(actor, Action::ManageServiceLevels, "calendar")?;
+        let name = validate::name("name", name)?;
+        def.to_calendar()?;
+        let mut tx = self.store.write().await?;
+        let c = tx.insert_calendar(&name, &def, self.now()).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// Changes a calendar; every open ticket's clocks follow.
+    pub async fn update_calendar(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: &str,
+        def: CalendarDef,
+    ) -> Result<StoredCalendar> {
+        allowed(actor, Action::ManageServiceLevels, "calendar")?;
+        let name = validate::name("name", name)?;
+        def.to_calendar()?;
+        let mut tx = self.store.write().await?;
+        let c = tx
+            .update_calendar(id, &name, &def, self.now())
+            .await
+            .not_found_as("calendar")?;
+        tx.commit().await?;
+        self.recompute_all_sla().await?;
+        Ok(c)
+    }
+
+    pub async fn delete_calendar(&self, actor: &Actor, id: i64) -> Result<()> {
+        allowed(actor, Action::ManageServiceLevels, "calendar")?;
+        let mut tx = self.store.write().await?;
+        match tx.delete_calendar(id).await {
+            Ok(()) => {}
+            Err(StoreError::NotFound) => return Err(ServiceError::NotFound("calendar")),
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::Conflict(
+                    "a policy uses this calendar: change the policy first".into(),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn sla_policies(&self, actor: &Actor) -> Result<Vec<SlaPolicy>> {
+        allowed(actor, Action::ViewServiceLevels, "policy")?;
+        Ok(self.store.read().await?.list_policies().await?)
+    }
+
+    async fn policy_fields(&self, tx: &mut Conn, p: PolicyInput) -> Result<PolicyFields> {
+        let name = validate::name("name", &p.name)?;
+        if let Some(c) = p.calendar_id {
+            match tx.get_calendar(c).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => {
+                    return Err(ServiceError::invalid(
+                        "calendar_id",
+                        format!("there is no calendar {c}"),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let warn_percent = p.warn_percent.unwrap_or(75);
+        if !(1..=100).contains(&warn_percent) {
+            return Err(ServiceError::invalid(
+                "warn_percent",
+                "a share of the target from 1 to 100",
+            ));
+        }
+        let too_long = p.targets.iter().any(|t| {
+            [
+                t.first_response_minutes,
+                t.next_response_minutes,
+                t.resolution_minutes,
+            ]
+            .into_iter()
+            .flatten()
+            .any(|m| m == 0 || m > 365 * 24 * 60)
+        });
+        if too_long {
+            return Err(ServiceError::invalid(
+                "targets",
+                "each target is from 1 minute to a year of business time",
+            ));
+        }
+        let mut pause_in = p.pause_in.unwrap_or_else(|| vec![Status::PendingRequester]);
+        pause_in.sort_by_key(|s| *s as u8);
+        pause_in.dedup();
+        if pause_in
+            .iter()
+            .any(|s| matches!(s, Status::Resolved | Status::Closed))
+        {
+            return Err(ServiceError::invalid(
+                "pause_in",
+                "resolved and closed tickets stop the clocks anyway",
+            ));
+        }
+        Ok(PolicyFields {
+            name,
+            position: p.position,
+            calendar_id: p.calendar_id,
+            applies: p.applies,
+            rules: PolicyRules {
+                targets: p.targets,
+                pause_in,
+                warn_percent,
+            },
+            is_default: p.is_default,
+        })
+    }
+
+    /// Adds a policy; every open ticket is matched again.
+    pub async fn create_sla_policy(&self, actor: &Actor, p: PolicyInput) -> Result<SlaPolicy> {
+        allowed(actor, Action::ManageServiceLevels, "policy")?;
+        let mut tx = self.store.write().await?;
+        let fields = self.policy_fields(&mut tx, p).await?;
+        let created = tx.insert_policy(&fields, self.now()).await?;
+        if created.is_default {
+            tx.clear_default_policy(created.id).await?;
+        }
+        tx.commit().await?;
+        self.recompute_all_sla().await?;
+        Ok(created)
+    }
+
+    /// Changes a policy; every open ticket is matched again and its clocks follow.
+    pub async fn update_sla_policy(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: PolicyInput,
+    ) -> Result<SlaPolicy> {
+        allowed(actor, Action::ManageServiceLevels, "policy")?;
+        let mut tx = self.store.write().await?;
+        let fields = self.policy_fields(&mut tx, p).await?;
+        let updated = tx
+            .update_policy(id, &fields, self.now())
+            .await
+            .not_found_as("policy")?;
+        if updated.is_default {
+            tx.clear_default_policy(updated.id).await?;
+        }
+        tx.commit().await?;
+        self.recompute_all_sla().await?;
+        Ok(updated)
+    }
+
+    pub async fn delete_sla_policy(&self, actor: &Actor, id: i64) -> Result<()> {
+        allowed(actor, Action::ManageServiceLevels, "policy")?;
+        let mut tx = self.store.write().await?;
+        tx.delete_policy(id).await.not_found_as("policy")?;
+        tx.commit().await?;
+        self.recompute_all_sla().await?;
+        Ok(())
+    }
+
+    /// The calendar a policy counts in.
+    async fn calendar_of(tx: &mut Conn, policy: &SlaPolicy) -> Result<Calendar> {
+        Ok(match policy.calendar_id {
+            Some(c) => tx.get_calendar(c).await?.def.to_calendar()?,
+            None => Calendar::always(),
+        })
+    }
+
+    /// The policy for a ticket, by the documented precedence.
+    fn policy_for<'a>(policies: &'a [SlaPolicy], t: &Ticket) -> Option<&'a SlaPolicy> {
+        let candidates: Vec<Candidate<'_>> = policies
+            .iter()
+            .map(|p| Candidate {
+                id: p.id,
+                position: p.position,
+                applies: &p.applies,
+                is_default: p.is_default,
+            })
+            .collect();
+        let id = sla::choose(&candidates, t)?;
+        policies.iter().find(|p| p.id == id)
+    }
+
+    /// Computes and stores a ticket's clocks, inside the transaction that changed it (after its
+    /// history is written).
+    pub(crate) async fn recompute_sla(&self, tx: &mut Conn, t: &Ticket) -> Result<()> {
+        let policies = tx.list_policies().await?;
+        let Some(policy) = Self::policy_for(&policies, t) else {
+            tx.set_ticket_clocks(t.id, None, &[]).await?;
+            return Ok(());
+        };
+        let cal = Self::calendar_of(tx, policy).await?;
+        let timeline = tx.ticket_timeline(t.id).await?;
+        let clocks = sla::clocks(&policy.rules, t.priority, &cal, &timeline, self.now());
+        tx.set_ticket_clocks(t.id, Some(policy.id), &clocks).await?;
+        Ok(())
+    }
+
+    /// Recomputes the clocks of every ticket not resolved or closed (after a policy or calendar
+    /// changed). Returns how many.
+    pub async fn recompute_all_sla(&self) -> Result<usize> {
+        let mut after = 0;
+        let mut done = 0;
+        loop {
+            let ids = self
+                .store
+                .read()
+                .await?
+                .active_ticket_ids(after, RECOMPUTE_BATCH)
+                .await?;
+            let Some(last) = ids.last() else {
+                return Ok(done);
+            };
+            after = last.0;
+            let mut tx = self.store.write().await?;
+            for id in &ids {
+                let t = tx.get_ticket(*id).await?;
+                self.recompute_sla(&mut tx, &t).await?;
+            }
+            tx.commit().await?;
+            done += ids.len();
+        }
+    }
+
+    /// A ticket's policy and its clocks as of now (for whoever may see the ticket's details).
+    pub async fn ticket_clocks(
+        &self,
+        actor: &Actor,
+        ticket: TicketId,
+    ) -> Result<(Option<SlaPolicy>, Vec<Clock>)> {
+        let t = self.get_ticket(actor, ticket).await?;
+        let mut c = self.store.read().await?;
+        let (policy, _) = c.ticket_clocks(t.id).await?;
+        let Some(id) = policy else {
+            return Ok((None, Vec::new()));
+        };
+        let policy = c.get_policy(id).await?;
+        let cal = Self::calendar_of(&mut c, &policy).await?;
+        let timeline = c.ticket_timeline(t.id).await?;
+        let clocks = sla::clocks(&policy.rules, t.priority, &cal, &timeline, self.now());
+        Ok((Some(policy), clocks))
+    }
+}

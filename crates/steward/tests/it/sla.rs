@@ -1,0 +1,257 @@
+//! Service levels over the API: calendars, policies and their precedence, and ticket clocks that
+//! pause, resume, breach and follow a changed policy, with a clock the test controls.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use steward_domain::Role;
+
+use crate::harness::{expect, TestApp};
+use crate::on_both;
+
+fn clock_of<'a>(sla: &'a Value, target: &str) -> &'a Value {
+    sla["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["target"] == target)
+        .unwrap_or_else(|| panic!("no {target} clock in {sla}"))
+}
+
+fn office_week() -> Value {
+    let day = json!([{"start": "09:00", "end": "17:00"}]);
+    json!([day, day, day, day, day, [], []])
+}
+
+async fn service_levels_keep_time(app: &TestApp) {
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let (_, tech) = app
+        .person("tech@msp.example", Role::Technician, None, false)
+        .await;
+    let acme = expect(
+        app.post("/api/v1/organisations", &admin, json!({"name": "Acme"}))
+            .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let (ann, ann_token) = app
+        .person("ann@acme.example", Role::Requester, Some(acme), false)
+        .await;
+    let (bob, _) = app
+        .person("bob@else.example", Role::Requester, None, false)
+        .await;
+
+    // A calendar: office hours in Berlin, with a holiday imported from an iCalendar file.
+    let berlin = expect(
+        app.post(
+            "/api/v1/calendars",
+            &admin,
+            json!({"name": "Berlin office", "time_zone": "Europe/Berlin", "week": office_week()}),
+        )
+        .await,
+        201,
+    );
+    let berlin_id = berlin["id"].as_i64().unwrap();
+    let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Labour Day\r\nDTSTART;VALUE=DATE:20260501\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let with_holiday = expect(
+        app.post(
+            &format!("/api/v1/calendars/{berlin_id}/holidays"),
+            &admin,
+            json!({"ical": ics}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(with_holiday["holidays"][0]["yearly"], "05-01");
+    // Mistakes are named; technicians may look but not change; requesters may not look.
+    let bad = expect(
+        app.post(
+            "/api/v1/calendars",
+            &admin,
+            json!({"name": "Bad", "time_zone": "Mars/Base", "week": office_week()}),
+        )
+        .await,
+        422,
+    );
+    assert_eq!(bad["error"]["field"], "time_zone");
+    expect(app.get("/api/v1/calendars", &tech).await, 200);
+    expect(
+        app.post(
+            "/api/v1/calendars",
+            &tech,
+            json!({"name": "Mine", "time_zone": "UTC", "week": office_week()}),
+        )
+        .await,
+        403,
+    );
+    let (status, _) = app.get("/api/v1/calendars", &ann_token).await;
+    assert!(status == 403 || status == 404, "{status}");
+
+    // A default policy around the clock, and one for Acme in Berlin office hours.
+    let targets = |first: u32, resolution: u32| json!({"first_response_minutes": first, "resolution_minutes": resolution});
+    let default = expect(
+        app.post(
+            "/api/v1/sla-policies",
+            &admin,
+            json!({"name": "Standard", "is_default": true, "targets": {
+                "critical": targets(15, 120), "high": targets(30, 240),
+                "medium": targets(60, 480), "low": targets(240, 2400)}}),
+        )
+        .await,
+        201,
+    );
+    expect(
+        app.post(
+            "/api/v1/sla-policies",
+            &admin,
+            json!({"name": "Acme", "position": 10, "calendar_id": berlin_id,
+                   "applies": {"organisations": [acme]},
+                   "targets": {"medium": targets(30, 120)}}),
+        )
+        .await,
+        201,
+    );
+    let ticket = |requester: i64, subject: &'static str| {
+        let admin = admin.clone();
+        async move {
+            expect(
+                app.post(
+                    "/api/v1/tickets",
+                    &admin,
+                    json!({"subject": subject, "requester_id": requester}),
+                )
+                .await,
+                201,
+            )["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    // Monday 09:00 UTC (10:00 in Berlin).
+    let bobs = ticket(bob, "Laptop slow").await;
+    let anns = ticket(ann, "VPN down").await;
+    let sla = |id: i64| {
+        let tech = tech.clone();
+        async move {
+            expect(
+                app.get(&format!("/api/v1/tickets/{id}/sla"), &tech).await,
+                200,
+            )
+        }
+    };
+    let b = sla(bobs).await;
+    assert_eq!(b["policy_name"], "Standard");
+    assert_eq!(
+        clock_of(&b, "first_response")["due_at"],
+        "2026-03-02T10:00:00Z"
+    );
+    assert_eq!(clock_of(&b, "resolution")["due_at"], "2026-03-02T17:00:00Z");
+    assert_eq!(clock_of(&b, "first_response")["state"], "running");
+    let a = sla(anns).await;
+    assert_eq!(a["policy_name"], "Acme");
+    // Half an hour of Berlin business time after 10:00 Berlin.
+    assert_eq!(
+        clock_of(&a, "first_response")["due_at"],
+        "2026-03-02T09:30:00Z"
+    );
+    // The requester sees her own ticket's service level, not another's.
+    expect(
+        app.get(&format!("/api/v1/tickets/{anns}/sla"), &ann_token)
+            .await,
+        200,
+    );
+    expect(
+        app.get(&format!("/api/v1/tickets/{bobs}/sla"), &ann_token)
+            .await,
+        404,
+    );
+
+    // 90 minutes later nobody has answered Bob: breached, 30 minutes overdue.
+    app.clock.advance(jiff::SignedDuration::from_mins(90));
+    let b = sla(bobs).await;
+    let f = clock_of(&b, "first_response");
+    assert_eq!(
+        (f["state"].as_str(), f["remaining_minutes"].as_i64()),
+        (Some("breached"), Some(-30))
+    );
+
+    // Waiting for Bob for two hours moves the resolution due instant by exactly two hours.
+    let status = |id: i64, s: &'static str| {
+        let tech = tech.clone();
+        async move {
+            expect(
+                app.patch(
+                    &format!("/api/v1/tickets/{id}"),
+                    &tech,
+                    json!({"status": s}),
+                )
+                .await,
+                200,
+            );
+        }
+    };
+    status(bobs, "pending_requester").await;
+    let b = sla(bobs).await;
+    let r = clock_of(&b, "resolution");
+    assert_eq!(r["state"], "paused");
+    assert!(r["due_at"].is_null());
+    assert_eq!(r["remaining_minutes"], 480 - 90);
+    app.clock.advance(jiff::SignedDuration::from_hours(2));
+    status(bobs, "open").await;
+    let b = sla(bobs).await;
+    assert_eq!(clock_of(&b, "resolution")["due_at"], "2026-03-02T19:00:00Z");
+    assert_eq!(clock_of(&b, "resolution")["state"], "running");
+
+    // A staff reply stops the first-response clock (late).
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{bobs}/messages"),
+            Some(&tech),
+            Some(json!({"body": "Looking into it."})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let b = sla(bobs).await;
+    let f = clock_of(&b, "first_response");
+    assert_eq!(f["state"], "breached");
+    assert_eq!(f["stopped_at"], "2026-03-02T12:30:00Z");
+
+    // Changing the default policy re-targets open tickets at once.
+    let id = default["id"].as_i64().unwrap();
+    expect(
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/sla-policies/{id}"),
+            Some(&admin),
+            Some(json!({"name": "Standard", "is_default": true,
+                        "targets": {"medium": targets(60, 960)}})),
+        )
+        .await,
+        200,
+    );
+    let b = sla(bobs).await;
+    assert_eq!(clock_of(&b, "resolution")["due_at"], "2026-03-03T03:00:00Z");
+    let policies = expect(app.get("/api/v1/sla-policies", &tech).await, 200);
+    let names: Vec<&str> = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Standard", "Acme"]);
+    // A calendar in use cannot go.
+    expect(
+        app.call(
+            Method::DELETE,
+            &format!("/api/v1/calendars/{berlin_id}"),
+            Some(&admin),
+            None,
+        )
+        .await,
+        409,
+    );
+}
+on_both!(service_levels_keep_time);
