@@ -298,6 +298,9 @@ pub struct Ticket {
     pub closed_at: Option<Timestamp>,
     /// How often a resolved ticket was reopened.
     pub reopen_count: i64,
+    /// The soonest due instant of its running service-level clocks (kept by the SLA use cases;
+    /// `None` without a service level, or while every clock stands still or has stopped).
+    pub sla_due_at: Option<Timestamp>,
 }
 
 /// The fields of a ticket that history records.

@@ -286,7 +286,8 @@ impl Service {
                 (t, outcome)
             }
         };
-        self.recompute_sla(&mut tx, &ticket).await?;
+        let mut ticket = ticket;
+        self.recompute_sla(&mut tx, &mut ticket).await?;
         if parsed.automatic.may_answer() {
             self.add_cc_watchers(&mut tx, mailbox, &ticket, &person, &parsed, now)
                 .await?;

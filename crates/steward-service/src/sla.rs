@@ -234,16 +234,16 @@ impl Service {
 
     /// Computes and stores a ticket's clocks, inside the transaction that changed it (after its
     /// history is written).
-    pub(crate) async fn recompute_sla(&self, tx: &mut Conn, t: &Ticket) -> Result<()> {
+    pub(crate) async fn recompute_sla(&self, tx: &mut Conn, t: &mut Ticket) -> Result<()> {
         let policies = tx.list_policies().await?;
         let Some(policy) = Self::policy_for(&policies, t) else {
-            tx.set_ticket_clocks(t.id, None, &[]).await?;
+            t.sla_due_at = tx.set_ticket_clocks(t.id, None, &[]).await?;
             return Ok(());
         };
         let cal = Self::calendar_of(tx, policy).await?;
         let timeline = tx.ticket_timeline(t.id).await?;
         let clocks = sla::clocks(&policy.rules, t.priority, &cal, &timeline, self.now());
-        tx.set_ticket_clocks(t.id, Some(policy.id), &clocks).await?;
+        t.sla_due_at = tx.set_ticket_clocks(t.id, Some(policy.id), &clocks).await?;
         Ok(())
     }
 
@@ -265,8 +265,8 @@ impl Service {
             after = last.0;
             let mut tx = self.store.write().await?;
             for id in &ids {
-                let t = tx.get_ticket(*id).await?;
-                self.recompute_sla(&mut tx, &t).await?;
+                let mut t = tx.get_ticket(*id).await?;
+                self.recompute_sla(&mut tx, &mut t).await?;
             }
             tx.commit().await?;
             done += ids.len();

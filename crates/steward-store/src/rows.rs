@@ -185,7 +185,7 @@ impl TryFrom<CategoryRow> for Category {
 
 pub(crate) const TICKET_COLS: &str = "id, number, ticket_type, subject, status, impact, urgency, \
      priority, category_id, requester_id, organisation_id, team_id, assignee_id, channel, \
-     created_at, updated_at, first_responded_at, resolved_at, closed_at, reopen_count";
+     created_at, updated_at, first_responded_at, resolved_at, closed_at, reopen_count, sla_due_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TicketRow {
@@ -209,6 +209,7 @@ pub(crate) struct TicketRow {
     resolved_at: Option<i64>,
     closed_at: Option<i64>,
     reopen_count: i64,
+    sla_due_at: Option<i64>,
 }
 
 impl TicketRow {
@@ -235,6 +236,7 @@ impl TicketRow {
             resolved_at: from_opt_ts(self.resolved_at)?,
             closed_at: from_opt_ts(self.closed_at)?,
             reopen_count: self.reopen_count,
+            sla_due_at: from_opt_ts(self.sla_due_at)?,
         })
     }
 }

@@ -387,7 +387,7 @@ impl Conn {
         ticket: TicketId,
         policy: Option<i64>,
         clocks: &[Clock],
-    ) -> Result<()> {
+    ) -> Result<Option<Timestamp>> {
         self.execute(q("DELETE FROM ticket_clocks WHERE ticket_id = $1").bind(ticket.0))
             .await?;
         for c in clocks {
@@ -420,7 +420,7 @@ impl Conn {
                 .bind(ticket.0),
         )
         .await?;
-        Ok(())
+        Ok(soonest)
     }
 
     /// A ticket's policy and stored clocks.

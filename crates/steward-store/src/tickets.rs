@@ -54,7 +54,12 @@ pub enum TicketSort {
     /// By priority rank: ascending puts critical first.
     Priority,
     Number,
+    /// By the soonest service-level due instant; tickets without one come last.
+    Due,
 }
+
+/// The key of tickets without a due instant when sorting by it (after every real instant).
+const NO_DUE: i64 = i64::MAX;
 
 impl TicketSort {
     fn column(self) -> &'static str {
@@ -63,6 +68,7 @@ impl TicketSort {
             TicketSort::Created => "created_at",
             TicketSort::Priority => "priority",
             TicketSort::Number => "number",
+            TicketSort::Due => "COALESCE(sla_due_at, 9223372036854775807)",
         }
     }
 
@@ -73,6 +79,7 @@ impl TicketSort {
             TicketSort::Created => ts(t.created_at),
             TicketSort::Priority => t.priority.rank(),
             TicketSort::Number => t.number,
+            TicketSort::Due => t.sla_due_at.map_or(NO_DUE, ts),
         }
     }
 }

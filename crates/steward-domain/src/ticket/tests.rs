@@ -27,6 +27,7 @@ fn ticket() -> Ticket {
         resolved_at: None,
         closed_at: None,
         reopen_count: 0,
+        sla_due_at: None,
     }
 }
 

@@ -49,6 +49,9 @@ pub struct TicketOut {
     pub closed_at: Option<Timestamp>,
     /// How often the ticket was reopened after being resolved.
     pub reopen_count: i64,
+    /// The soonest due instant of its running service-level clocks (see `/tickets/{id}/sla`).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sla_due_at: Option<Timestamp>,
 }
 
 impl From<Ticket> for TicketOut {
@@ -75,6 +78,7 @@ impl From<Ticket> for TicketOut {
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
             reopen_count: t.reopen_count,
+            sla_due_at: t.sla_due_at,
         }
     }
 }
@@ -237,9 +241,10 @@ impl TicketQuery {
             "created" => TicketSort::Created,
             "priority" => TicketSort::Priority,
             "number" => TicketSort::Number,
+            "due" => TicketSort::Due,
             other => {
                 return Err(ApiError::bad_query(format!(
-                    "sort: {other:?} is not one of updated, created, priority, number"
+                    "sort: {other:?} is not one of updated, created, priority, number, due"
                 )))
             }
         };
@@ -288,6 +293,8 @@ fn cursor_tag(sort: TicketSort, descending: bool) -> &'static str {
         (TicketSort::Priority, false) => "pa",
         (TicketSort::Number, true) => "nd",
         (TicketSort::Number, false) => "na",
+        (TicketSort::Due, true) => "dd",
+        (TicketSort::Due, false) => "da",
     }
 }
 

@@ -89,6 +89,7 @@ struct QueuePage {
     sort_number: SortLink,
     sort_priority: SortLink,
     sort_updated: SortLink,
+    sort_due: SortLink,
     status_choices: Vec<Choice>,
     priority_choices: Vec<Choice>,
     type_choices: Vec<Choice>,
@@ -211,12 +212,13 @@ pub async fn queue(
         "created" => TicketSort::Created,
         "priority" => TicketSort::Priority,
         "number" => TicketSort::Number,
+        "due" => TicketSort::Due,
         _ => TicketSort::Updated,
     };
     let descending = match blank(&q.order) {
         Some("asc") => false,
         Some(_) => true,
-        None => sort != TicketSort::Priority,
+        None => !matches!(sort, TicketSort::Priority | TicketSort::Due),
     };
     let after = match blank(&q.cursor) {
         Some(c) => {
@@ -340,7 +342,7 @@ pub async fn queue(
         let next_order = match (current, descending) {
             (true, true) => "asc",
             (true, false) => "desc",
-            (false, _) if key == "priority" => "asc",
+            (false, _) if key == "priority" || key == "due" => "asc",
             (false, _) => "desc",
         };
         SortLink {
@@ -352,10 +354,11 @@ pub async fn queue(
             },
         }
     };
-    let (sort_number, sort_priority, sort_updated) = (
+    let (sort_number, sort_priority, sort_updated, sort_due) = (
         sort_link("number"),
         sort_link("priority"),
         sort_link("updated"),
+        sort_link("due"),
     );
     let mut team_choices = vec![Choice::new(
         "none",
@@ -412,6 +415,7 @@ pub async fn queue(
         sort_number,
         sort_priority,
         sort_updated,
+        sort_due,
         status_choices: status_choices(parse::<Status>(&q.status)?),
         priority_choices: priority_choices(parse::<Priority>(&q.priority)?),
         type_choices: type_choices(parse::<TicketType>(&q.ticket_type)?),
@@ -611,6 +615,75 @@ struct TicketPage {
     orig: Vec<(&'static str, String)>,
     /// Copied on public replies.
     watchers: Vec<steward_store::mail::Watcher>,
+    /// The service level's name and clocks, if one applies.
+    sla_policy: Option<String>,
+    clocks: Vec<ClockView>,
+}
+
+/// One service-level clock on the ticket page.
+pub struct ClockView {
+    pub label: &'static str,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    /// "due Mon 2 Mar 10:00 UTC (in 25 min)", "met at …", "paused: 3 h 10 min left".
+    pub detail: String,
+}
+
+/// Business time as people say it: "3 h 10 min".
+fn business(d: jiff::SignedDuration) -> String {
+    let mins = d.as_secs().abs() / 60;
+    match (mins / 60, mins % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+fn clock_view(c: &steward_domain::sla::Clock, now: steward_domain::Timestamp) -> ClockView {
+    use steward_domain::sla::{ClockState, Target};
+    let label = match c.target {
+        Target::FirstResponse => "First response",
+        Target::NextResponse => "Next response",
+        Target::Resolution => "Resolution",
+    };
+    let (state, state_label) = match c.state {
+        ClockState::Running => ("running", "Running"),
+        ClockState::Paused => ("paused", "Paused"),
+        ClockState::Met => ("met", "Met"),
+        ClockState::Breached => ("breached", "Breached"),
+    };
+    let detail = match (c.state, c.due, c.stopped_at) {
+        (ClockState::Paused, _, _) => format!("{} of business time left", business(c.remaining)),
+        (_, Some(due), Some(at)) => format!(
+            "due {}, stopped {} ({} {})",
+            when(due),
+            when(at),
+            business(c.remaining),
+            if c.remaining.is_negative() {
+                "late"
+            } else {
+                "to spare"
+            }
+        ),
+        (_, Some(due), None) => format!(
+            "due {} ({}; {} of business time {})",
+            when(due),
+            super::view::until(due, now),
+            business(c.remaining),
+            if c.remaining.is_negative() {
+                "over"
+            } else {
+                "left"
+            }
+        ),
+        (_, None, _) => String::new(),
+    };
+    ClockView {
+        label,
+        state,
+        state_label,
+        detail,
+    }
 }
 
 fn describe(
@@ -674,6 +747,13 @@ async fn ticket_page_with(
     let attachments = s.service.ticket_attachments(actor, t.id).await?;
     let history = s.service.history(actor, t.id).await?;
     let watchers = s.service.watchers(actor, t.id).await?;
+    let (sla_policy, clocks) = s.service.ticket_clocks(actor, t.id).await?;
+    let now_for_clocks = s.service.now();
+    let clocks: Vec<ClockView> = clocks
+        .iter()
+        .map(|c| clock_view(c, now_for_clocks))
+        .collect();
+    let sla_policy = sla_policy.map(|p| p.name);
     let teams = s.service.list_teams(actor).await?;
     let categories = s.service.list_categories(actor).await?;
     let staff = staff_list(s, actor).await?;
@@ -884,6 +964,8 @@ async fn ticket_page_with(
         canned,
         orig,
         watchers,
+        sla_policy,
+        clocks,
     }))
 }
 

@@ -127,6 +127,25 @@ pub fn ago(t: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// How far an instant is: "in 25 min", "in 3 h", "in 2 d", or "overdue 10 min".
+pub fn until(t: Timestamp, now: Timestamp) -> String {
+    let d = now.duration_until(t);
+    let span = |d: SignedDuration| {
+        if d < SignedDuration::from_hours(1) {
+            format!("{} min", d.as_mins().max(1))
+        } else if d < SignedDuration::from_hours(48) {
+            format!("{} h", d.as_hours())
+        } else {
+            format!("{} d", d.as_hours() / 24)
+        }
+    };
+    if d.is_positive() {
+        format!("in {}", span(d))
+    } else {
+        format!("overdue {}", span(-d))
+    }
+}
+
 /// Names of people and teams, looked up once per page.
 #[derive(Debug, Default)]
 pub struct Names {
@@ -179,6 +198,11 @@ pub struct TicketRow {
     pub tags: Vec<String>,
     pub updated: String,
     pub updated_exact: String,
+    /// The soonest service-level due instant: "in 2 h", "overdue 15 min".
+    pub due: Option<String>,
+    pub due_exact: String,
+    /// "due-over", "due-soon" (within an hour) or "due-ok".
+    pub due_class: &'static str,
 }
 
 impl TicketRow {
@@ -196,6 +220,13 @@ impl TicketRow {
             tags: t.tags.clone(),
             updated: ago(t.updated_at, now),
             updated_exact: when(t.updated_at),
+            due: t.sla_due_at.map(|d| until(d, now)),
+            due_exact: t.sla_due_at.map(when).unwrap_or_default(),
+            due_class: match t.sla_due_at {
+                Some(d) if d <= now => "due-over",
+                Some(d) if now.duration_until(d) <= SignedDuration::from_hours(1) => "due-soon",
+                _ => "due-ok",
+            },
         }
     }
 }

@@ -156,6 +156,19 @@ async fn service_levels_keep_time(app: &TestApp) {
         clock_of(&a, "first_response")["due_at"],
         "2026-03-02T09:30:00Z"
     );
+    // The queue sorts by the soonest due instant.
+    let list = expect(
+        app.get("/api/v1/tickets?sort=due&order=asc", &tech).await,
+        200,
+    );
+    let order: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [anns, bobs]);
+    assert_eq!(list["items"][0]["sla_due_at"], "2026-03-02T09:30:00Z");
     // The requester sees her own ticket's service level, not another's.
     expect(
         app.get(&format!("/api/v1/tickets/{anns}/sla"), &ann_token)
@@ -176,6 +189,50 @@ async fn service_levels_keep_time(app: &TestApp) {
         (f["state"].as_str(), f["remaining_minutes"].as_i64()),
         (Some("breached"), Some(-30))
     );
+
+    // The pages show it: the queue's Due column, the ticket's service-level panel.
+    let tech_id = app
+        .service
+        .get_person_by_email(&steward_domain::Actor::system(), "tech@msp.example")
+        .await
+        .unwrap()
+        .id;
+    app.service
+        .set_password(
+            &steward_domain::Actor::system(),
+            tech_id,
+            "a long enough password",
+        )
+        .await
+        .unwrap();
+    let cookie = app
+        .session_cookie(&app.base, "tech@msp.example", "a long enough password")
+        .await;
+    let page = |path: String| {
+        let (http, cookie, base) = (app.http.clone(), cookie.clone(), app.base.clone());
+        async move {
+            http.get(format!("{base}{path}"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let queue = page("/agent?view=open&sort=due&order=asc".into()).await;
+    assert!(queue.contains("class=\"due-over\""), "{queue}");
+    assert!(queue.contains("overdue 30 min"), "{queue}");
+    let number = expect(
+        app.get(&format!("/api/v1/tickets/{bobs}"), &tech).await,
+        200,
+    )["number"]
+        .as_i64()
+        .unwrap();
+    let ticket_page = page(format!("/agent/tickets/{number}")).await;
+    assert!(ticket_page.contains("Service level") && ticket_page.contains("Standard"));
+    assert!(ticket_page.contains("state-breached"), "{ticket_page}");
 
     // Waiting for Bob for two hours moves the resolution due instant by exactly two hours.
     let status = |id: i64, s: &'static str| {
