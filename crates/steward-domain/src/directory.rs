@@ -97,6 +97,10 @@ pub enum EventAction {
     Changed,
     Replied,
     Noted,
+    /// A service-level clock reached its warning share (the change names the target).
+    SlaWarning,
+    /// A service-level clock ran out (the change names the target).
+    SlaBreach,
 }
 
 impl crate::Named for EventAction {
@@ -105,6 +109,8 @@ impl crate::Named for EventAction {
         EventAction::Changed,
         EventAction::Replied,
         EventAction::Noted,
+        EventAction::SlaWarning,
+        EventAction::SlaBreach,
     ];
     const WHAT: &'static str = "action";
     fn as_str(self) -> &'static str {
@@ -113,6 +119,8 @@ impl crate::Named for EventAction {
             EventAction::Changed => "changed",
             EventAction::Replied => "replied",
             EventAction::Noted => "noted",
+            EventAction::SlaWarning => "sla_warning",
+            EventAction::SlaBreach => "sla_breach",
         }
     }
 }

@@ -75,6 +75,8 @@ pub enum Action {
     ViewServiceLevels,
     /// Write business calendars and SLA policies.
     ManageServiceLevels,
+    /// See the scheduler's failed jobs.
+    ViewFailedJobs,
 }
 
 /// Which tickets an actor may see, for queries over many tickets.
@@ -159,7 +161,9 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
                 Err(Denied::NotFound)
             }
         }
-        Action::ManagePeople | Action::ManageMail => allow_if(actor.role == Role::Admin),
+        Action::ManagePeople | Action::ManageMail | Action::ViewFailedJobs => {
+            allow_if(actor.role == Role::Admin)
+        }
         Action::ListOrganisations => allow_if(staff),
         Action::ViewOrganisation(id) => {
             if staff || actor.organisation_id == Some(id) {

@@ -197,6 +197,9 @@ pub struct Clock {
     pub stopped_at: Option<Timestamp>,
     /// The business time allowed.
     pub allowed: SignedDuration,
+    /// When this run of the clock started (creation, or the requester's message for the next
+    /// response): escalations fire once per run.
+    pub since: Timestamp,
 }
 
 /// Stretches of time a clock may count: from `start`, until `stop` (or open), without the times the
@@ -309,6 +312,7 @@ fn clock(
         remaining,
         stopped_at: stop,
         allowed,
+        since: start,
     }
 }
 

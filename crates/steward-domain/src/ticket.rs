@@ -322,6 +322,8 @@ pub enum Field {
     Tags,
     /// People copied on public replies: `old` is a removed watcher's id, `new` an added one's.
     Watchers,
+    /// A service-level target (in an escalation entry: `new` names it).
+    ServiceLevel,
 }
 
 impl Named for Field {
@@ -339,6 +341,7 @@ impl Named for Field {
         Field::Assignee,
         Field::Tags,
         Field::Watchers,
+        Field::ServiceLevel,
     ];
     const WHAT: &'static str = "field";
     fn as_str(self) -> &'static str {
@@ -356,6 +359,7 @@ impl Named for Field {
             Field::Assignee => "assignee",
             Field::Tags => "tags",
             Field::Watchers => "watchers",
+            Field::ServiceLevel => "service_level",
         }
     }
 }

@@ -19,6 +19,11 @@ pub(crate) enum StaffEvent {
     Assigned(PersonId),
     /// The requester wrote: the assignee, or the team when there is none.
     RequesterReplied,
+    /// A service-level clock reached its warning share (due at the instant given).
+    SlaWarning(steward_domain::sla::Target, Timestamp),
+    /// A service-level clock ran out at the instant given: the assignee (or the team), and the
+    /// team's leads.
+    SlaBreach(steward_domain::sla::Target, Timestamp),
 }
 
 impl StaffEvent {
@@ -27,6 +32,8 @@ impl StaffEvent {
             StaffEvent::NewInQueue => "new_in_queue",
             StaffEvent::Assigned(_) => "assigned",
             StaffEvent::RequesterReplied => "requester_replied",
+            StaffEvent::SlaWarning(..) => "sla_warning",
+            StaffEvent::SlaBreach(..) => "sla_breach",
         }
     }
 }
@@ -42,6 +49,18 @@ fn excerpt(text: &str) -> String {
         out.push_str(" …");
     }
     out.trim().to_string()
+}
+
+/// The ticket's assignee, or its team's active staff while nobody is assigned.
+async fn assignee_or_team(tx: &mut Conn, t: &Ticket) -> Result<Vec<(PersonId, String)>> {
+    match t.assignee_id {
+        Some(a) => match tx.get_person(a).await {
+            Ok(p) if p.active && p.role.is_staff() => Ok(vec![(p.id, p.email)]),
+            Ok(_) | Err(StoreError::NotFound) => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        },
+        None => team_staff(tx, t).await,
+    }
 }
 
 /// The active staff of the ticket's team (none without a team).
@@ -86,14 +105,27 @@ impl Service {
                 Ok(_) | Err(StoreError::NotFound) => Vec::new(),
                 Err(e) => return Err(e.into()),
             },
-            StaffEvent::RequesterReplied => match t.assignee_id {
-                Some(a) => match tx.get_person(a).await {
-                    Ok(p) if p.active && p.role.is_staff() => vec![(p.id, p.email)],
-                    Ok(_) | Err(StoreError::NotFound) => Vec::new(),
-                    Err(e) => return Err(e.into()),
-                },
-                None => team_staff(tx, t).await?,
-            },
+            StaffEvent::RequesterReplied | StaffEvent::SlaWarning(..) => {
+                assignee_or_team(tx, t).await?
+            }
+            StaffEvent::SlaBreach(..) => {
+                let mut to = assignee_or_team(tx, t).await?;
+                if let Some(team) = t.team_id {
+                    let leads: Vec<PersonId> = tx
+                        .team_members(team)
+                        .await?
+                        .into_iter()
+                        .filter(|m| m.lead)
+                        .map(|m| m.person_id)
+                        .collect();
+                    for (id, _, email) in tx.team_staff(team).await? {
+                        if leads.contains(&id) && !to.iter().any(|(x, _)| *x == id) {
+                            to.push((id, email));
+                        }
+                    }
+                }
+                to
+            }
         };
         to.retain(|(id, _)| Some(*id) != actor);
         to.truncate(MAX_RECIPIENTS);
@@ -102,10 +134,34 @@ impl Service {
         }
         let requester = tx.get_person(t.requester_id).await?.name;
         let templates = &self.mail.templates;
+        let sla_text = |target: steward_domain::sla::Target, at: Timestamp, breached: bool| {
+            let what = match target {
+                steward_domain::sla::Target::FirstResponse => "first response",
+                steward_domain::sla::Target::NextResponse => "next response",
+                steward_domain::sla::Target::Resolution => "resolution",
+            };
+            let at = at.strftime("%Y-%m-%d %H:%M UTC");
+            if breached {
+                format!("The {what} of request #{{number}} ({{subject}}) was due {at} and is overdue.\n\n{{link}}\n")
+            } else {
+                format!(
+                    "The {what} of request #{{number}} ({{subject}}) is due {at}.\n\n{{link}}\n"
+                )
+            }
+        };
+        let sla_template;
         let template = match event {
             StaffEvent::NewInQueue => &templates.new_in_queue,
             StaffEvent::Assigned(_) => &templates.assigned,
             StaffEvent::RequesterReplied => &templates.requester_replied,
+            StaffEvent::SlaWarning(target, at) => {
+                sla_template = sla_text(target, at, false);
+                &sla_template
+            }
+            StaffEvent::SlaBreach(target, at) => {
+                sla_template = sla_text(target, at, true);
+                &sla_template
+            }
         };
         let link = self.mail.link_base.as_deref().map_or_else(
             || format!("/agent/tickets/{}", t.number),
@@ -118,6 +174,8 @@ impl Service {
             StaffEvent::NewInQueue => format!("New request: {}", t.subject),
             StaffEvent::Assigned(_) => format!("Assigned to you: {}", t.subject),
             StaffEvent::RequesterReplied => format!("Requester answered: {}", t.subject),
+            StaffEvent::SlaWarning(..) => format!("Due soon: {}", t.subject),
+            StaffEvent::SlaBreach(..) => format!("Overdue: {}", t.subject),
         };
         let thread = tx.mail_ids_of(t.id).await?;
         for (_, email) in to {

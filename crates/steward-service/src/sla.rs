@@ -5,7 +5,7 @@
 use steward_domain::calendar::{Calendar, CalendarDef};
 use steward_domain::policy::{check, Action};
 use steward_domain::sla::{self, Applies, Candidate, Clock, PolicyRules, Targets};
-use steward_domain::{validate, Actor, Status, Ticket, TicketId};
+use steward_domain::{validate, Actor, Named, Status, Ticket, TicketId};
 use steward_store::sla::{PolicyFields, SlaPolicy, StoredCalendar};
 use steward_store::{Conn, StoreError};
 
@@ -33,6 +33,10 @@ pub struct PolicyInput {
 fn allowed(actor: &Actor, action: Action, what: &'static str) -> Result<()> {
     check(actor, action).map_err(|d| ServiceError::denied(d, what))
 }
+
+/// Escalation steps.
+const WARNING: &str = "warning";
+const BREACH: &str = "breach";
 
 /// Recomputing all open tickets goes this many at a time (one transaction each).
 const RECOMPUTE_BATCH: i64 = 500;
@@ -234,16 +238,105 @@ impl Service {
 
     /// Computes and stores a ticket's clocks, inside the transaction that changed it (after its
     /// history is written).
-    pub(crate) async fn recompute_sla(&self, tx: &mut Conn, t: &mut Ticket) -> Result<()> {
+    pub(crate) async fn recompute_sla(&self, tx: &mut Conn, t: &mut Ticket) -> Result<Vec<Clock>> {
+        let key = crate::jobs::sla_check_key(t.id);
         let policies = tx.list_policies().await?;
         let Some(policy) = Self::policy_for(&policies, t) else {
             t.sla_due_at = tx.set_ticket_clocks(t.id, None, &[]).await?;
-            return Ok(());
+            tx.cancel_job(&key).await?;
+            return Ok(Vec::new());
         };
         let cal = Self::calendar_of(tx, policy).await?;
         let timeline = tx.ticket_timeline(t.id).await?;
-        let clocks = sla::clocks(&policy.rules, t.priority, &cal, &timeline, self.now());
+        let now = self.now();
+        let clocks = sla::clocks(&policy.rules, t.priority, &cal, &timeline, now);
         t.sla_due_at = tx.set_ticket_clocks(t.id, Some(policy.id), &clocks).await?;
+        // The next instant an escalation step is due (one that has not fired yet), checked then
+        // by the scheduler; none: nothing to check.
+        let fired = tx.fired_escalations(t.id).await?;
+        let has_fired = |c: &Clock, step: &str| {
+            fired.iter().any(|(target, s, since)| {
+                target == c.target.as_str() && s == step && *since == c.since
+            })
+        };
+        let next = clocks
+            .iter()
+            .filter(|c| c.stopped_at.is_none())
+            .flat_map(|c| {
+                [
+                    (!has_fired(c, WARNING)).then_some(c.warn_at).flatten(),
+                    (!has_fired(c, BREACH)).then_some(c.due).flatten(),
+                ]
+            })
+            .flatten()
+            .min();
+        match next {
+            Some(at) => {
+                tx.schedule_job(crate::jobs::SLA_CHECK, Some(t.id), "", Some(&key), at, now)
+                    .await?
+            }
+            None => tx.cancel_job(&key).await?,
+        }
+        Ok(clocks)
+    }
+
+    /// The scheduler's SLA check of one ticket: the clocks as of now, and each warning or breach
+    /// that is due fires once — recorded in the history and told to the assignee (or the team).
+    pub(crate) async fn sla_check(&self, ticket: TicketId) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let mut t = match tx.get_ticket_for_update(ticket).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let clocks = self.recompute_sla(&mut tx, &mut t).await?;
+        let mut fired_any = false;
+        for c in clocks.iter().filter(|c| c.stopped_at.is_none()) {
+            let steps = [
+                (WARNING, c.warn_at, steward_domain::EventAction::SlaWarning),
+                (BREACH, c.due, steward_domain::EventAction::SlaBreach),
+            ];
+            for (step, at, action) in steps {
+                let Some(at) = at.filter(|at| *at <= now) else {
+                    continue;
+                };
+                if !tx
+                    .record_escalation(t.id, c.target.as_str(), step, c.since, now)
+                    .await?
+                {
+                    continue;
+                }
+                fired_any = true;
+                tx.record_history(
+                    t.id,
+                    None,
+                    now,
+                    action,
+                    &[steward_domain::Change {
+                        field: steward_domain::Field::ServiceLevel,
+                        old: None,
+                        new: Some(c.target.as_str().to_string()),
+                    }],
+                )
+                .await?;
+                let event = if step == WARNING {
+                    crate::notify::StaffEvent::SlaWarning(c.target, at)
+                } else {
+                    crate::notify::StaffEvent::SlaBreach(c.target, at)
+                };
+                self.notify_staff(&mut tx, &t, event, None, "", now).await?;
+            }
+        }
+        // Firing changes nothing the clocks depend on, but the next check may now be later.
+        if fired_any {
+            self.recompute_sla(&mut tx, &mut t).await?;
+        }
+        self.commit_announcing(
+            tx,
+            crate::notices::Notice::new(crate::notices::NoticeKind::Changed, &t),
+        )
+        .await?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@ mod rows;
 
 pub mod auth;
 pub mod directory;
+pub mod jobs;
 pub mod mail;
 pub mod sla;
 pub mod tickets;

@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_service_levels.sql"),
         postgres: include_str!("../migrations/postgres/0005_service_levels.sql"),
     },
+    Migration {
+        version: 6,
+        name: "jobs",
+        sqlite: include_str!("../migrations/sqlite/0006_jobs.sql"),
+        postgres: include_str!("../migrations/postgres/0006_jobs.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

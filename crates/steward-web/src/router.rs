@@ -69,6 +69,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sla::import_holidays))
         .routes(routes!(sla::list_policies, sla::create_policy))
         .routes(routes!(sla::update_policy, sla::delete_policy))
+        .routes(routes!(sla::failed_jobs))
         .routes(routes!(organisations::list, organisations::create))
         .routes(routes!(organisations::get, organisations::update))
         .routes(routes!(people::list, people::create))

@@ -457,7 +457,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let workers = server::MailWorkers::start(&config, &svc).await?;
+    let workers = server::Workers::start(&config, &svc).await?;
     let mut running = server::start(svc, server::web_config(&config), listener).await?;
     let backend = store.backend().as_str();
     tracing::info!(addr = %running.addr, backend, "Steward is ready");

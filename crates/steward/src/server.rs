@@ -341,8 +341,9 @@ pub fn imap_sources(
     Ok(out)
 }
 
-/// The mail channel's background work: the LMTP listener, IMAP pollers and outbox delivery.
-pub struct MailWorkers {
+/// The background work of `steward serve`: the scheduler (SLA checks and other due jobs), the
+/// LMTP listener, IMAP pollers and outbox delivery.
+pub struct Workers {
     stop: tokio::sync::watch::Sender<bool>,
     /// Stopped by being told (they finish the message in hand).
     graceful: Vec<JoinHandle<()>>,
@@ -350,15 +351,20 @@ pub struct MailWorkers {
     abort: Vec<JoinHandle<()>>,
 }
 
-impl MailWorkers {
+impl Workers {
     /// Starts what `config` asks for.
-    pub async fn start(config: &Config, service: &Service) -> anyhow::Result<MailWorkers> {
+    pub async fn start(config: &Config, service: &Service) -> anyhow::Result<Workers> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let mut workers = MailWorkers {
+        let mut workers = Workers {
             stop,
             graceful: Vec::new(),
             abort: Vec::new(),
         };
+        workers.graceful.push(spawn_scheduler(
+            service.clone(),
+            std::time::Duration::from_secs(1),
+            stopped.clone(),
+        ));
         if let Some(addr) = &config.mail.lmtp_listen {
             let l = TcpListener::bind(addr)
                 .await
@@ -398,6 +404,45 @@ impl MailWorkers {
             }
         }
     }
+}
+
+/// Runs due jobs (SLA checks, …): what is due, then again after `every`, until `stop` turns true
+/// (finishing the job in hand).
+pub fn spawn_scheduler(
+    service: Service,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    const BATCH: usize = 100;
+    tokio::spawn(async move {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let mut more = false;
+            match service.run_due_jobs(BATCH).await {
+                Ok(r) => {
+                    if r.retrying + r.failed > 0 {
+                        tracing::warn!(
+                            done = r.done,
+                            retrying = r.retrying,
+                            failed = r.failed,
+                            "jobs"
+                        );
+                    }
+                    more = r.done + r.retrying + r.failed >= BATCH;
+                }
+                Err(e) => tracing::warn!(error = %e, "running due jobs"),
+            }
+            if more {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    })
 }
 
 /// Sends the outbox: what is due, then again after `every`, until `stop` turns true. Works in

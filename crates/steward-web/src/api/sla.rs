@@ -332,3 +332,37 @@ pub async fn ticket_sla(
         clocks: clocks.into_iter().map(ClockOut::from).collect(),
     }))
 }
+
+/// A job of the scheduler that failed for good.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailedJobOut {
+    pub id: i64,
+    pub kind: String,
+    pub ticket_id: Option<i64>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub run_at: Timestamp,
+}
+
+/// The scheduler's failed jobs, newest first (administrators).
+#[utoipa::path(get, path = "/jobs/failed", tag = "service levels",
+    responses((status = 200, body = Vec<FailedJobOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn failed_jobs(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<FailedJobOut>>> {
+    let jobs = s.service.failed_jobs(caller.actor()).await?;
+    Ok(Json(
+        jobs.into_iter()
+            .map(|j| FailedJobOut {
+                id: j.id,
+                kind: j.kind,
+                ticket_id: j.ticket_id.map(|t| t.0),
+                attempts: j.attempts,
+                last_error: j.last_error,
+                run_at: j.run_at,
+            })
+            .collect(),
+    ))
+}

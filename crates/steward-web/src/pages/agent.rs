@@ -712,7 +712,7 @@ fn describe(
             .and_then(|i| categories.iter().find(|c| c.id.0 == i))
             .map_or_else(|| format!("category {v}"), |c| c.name.clone()),
         Field::Organisation => format!("organisation {v}"),
-        Field::Subject | Field::Tags => v.clone(),
+        Field::Subject | Field::Tags | Field::ServiceLevel => v.clone(),
     }
 }
 
@@ -828,6 +828,19 @@ async fn ticket_page_with(
                     (_, Some(new)) => format!("added tag {new}"),
                     _ => "changed tags".into(),
                 },
+                Some(c) if c.field == Field::ServiceLevel => {
+                    let target = c
+                        .new
+                        .as_deref()
+                        .unwrap_or("service level")
+                        .replace('_', " ");
+                    match h.action {
+                        steward_domain::EventAction::SlaBreach => {
+                            format!("recorded a breach: the {target} is overdue")
+                        }
+                        _ => format!("warned: the {target} is due soon"),
+                    }
+                }
                 Some(c) if c.field == Field::Watchers => {
                     let who = |v: &Option<String>| {
                         names.person(v.as_deref().and_then(|v| v.parse().ok()).map(PersonId))
@@ -848,6 +861,10 @@ async fn ticket_page_with(
                     steward_domain::EventAction::Replied => "replied".into(),
                     steward_domain::EventAction::Noted => "added an internal note".into(),
                     steward_domain::EventAction::Changed => "changed the ticket".into(),
+                    steward_domain::EventAction::SlaWarning => {
+                        "warned: a target is due soon".into()
+                    }
+                    steward_domain::EventAction::SlaBreach => "recorded a breach".into(),
                 },
             };
             HistoryView {

@@ -62,6 +62,7 @@ async fn the_document_matches_the_routes() {
         "/api/v1/calendars/{id}",
         "/api/v1/calendars/{id}/holidays",
         "/api/v1/categories",
+        "/api/v1/jobs/failed",
         "/api/v1/me",
         "/api/v1/me/password",
         "/api/v1/organisations",

@@ -312,3 +312,199 @@ async fn service_levels_keep_time(app: &TestApp) {
     );
 }
 on_both!(service_levels_keep_time);
+
+async fn escalations_fire_once_at_the_right_instants(app: &TestApp) {
+    use steward_domain::{Actor, EventAction, Field, PersonId};
+    use steward_service::{MailSettings, Mailbox, Service};
+    let system = Actor::system();
+    let svc = app.service.clone().with_mail(MailSettings {
+        mailboxes: vec![Mailbox {
+            address: "help@msp.example".into(),
+            team: None,
+            ticket_type: steward_domain::TicketType::Incident,
+            category: None,
+        }],
+        send: true,
+        ..Default::default()
+    });
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let (tina, _) = app
+        .person("tina@msp.example", Role::Technician, None, false)
+        .await;
+    let (lena, _) = app
+        .person("lena@msp.example", Role::Technician, None, false)
+        .await;
+    let (ann, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let team = svc
+        .create_team(
+            &system,
+            steward_service::NewTeam {
+                name: "Desk".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    svc.set_team_member(&system, team.id, PersonId(tina), false)
+        .await
+        .unwrap();
+    svc.set_team_member(&system, team.id, PersonId(lena), true)
+        .await
+        .unwrap();
+    expect(
+        app.post(
+            "/api/v1/sla-policies",
+            &admin,
+            json!({"name": "Standard", "is_default": true, "warn_percent": 75,
+                   "targets": {"medium": {"first_response_minutes": 60, "resolution_minutes": 240}}}),
+        )
+        .await,
+        201,
+    );
+    let t = svc
+        .create_ticket(
+            &system,
+            steward_service::CreateTicket {
+                subject: "Printer".into(),
+                requester_id: Some(PersonId(ann)),
+                team_id: Some(team.id),
+                assignee_id: Some(PersonId(tina)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let escalations = |svc: Service| async move {
+        svc.history(&Actor::system(), t.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|h| {
+                h.change
+                    .as_ref()
+                    .is_some_and(|c| c.field == Field::ServiceLevel)
+            })
+            .map(|h| (h.action, h.change.unwrap().new.unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let sent_to = |kind: &'static str| async move {
+        let mut c = app.store.read().await.unwrap();
+        let mut to: Vec<String> = c
+            .list_outbox(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.mail.kind == kind)
+            .map(|e| e.mail.to)
+            .collect();
+        to.sort();
+        to
+    };
+
+    // Nothing is due at first; a minute before the warning share (75 % of an hour), still nothing.
+    assert_eq!(svc.run_due_jobs(10).await.unwrap().done, 0);
+    app.clock.advance(jiff::SignedDuration::from_mins(44));
+    assert_eq!(svc.run_due_jobs(10).await.unwrap().done, 0);
+    assert!(escalations(svc.clone()).await.is_empty());
+    // At 45 minutes the warning fires, once, to the assignee.
+    app.clock.advance(jiff::SignedDuration::from_mins(1));
+    assert_eq!(svc.run_due_jobs(10).await.unwrap().done, 1);
+    assert_eq!(
+        escalations(svc.clone()).await,
+        [(EventAction::SlaWarning, "first_response".to_string())]
+    );
+    assert_eq!(sent_to("sla_warning").await, ["tina@msp.example"]);
+    assert_eq!(svc.run_due_jobs(10).await.unwrap().done, 0);
+    // At the hour the breach fires, to the assignee and the team lead.
+    app.clock.advance(jiff::SignedDuration::from_mins(15));
+    assert_eq!(svc.run_due_jobs(10).await.unwrap().done, 1);
+    assert_eq!(
+        escalations(svc.clone()).await,
+        [
+            (EventAction::SlaWarning, "first_response".to_string()),
+            (EventAction::SlaBreach, "first_response".to_string())
+        ]
+    );
+    assert_eq!(
+        sent_to("sla_breach").await,
+        ["lena@msp.example", "tina@msp.example"]
+    );
+    // Running again, later, fires nothing twice (the resolution warning comes at 3 h).
+    app.clock.advance(jiff::SignedDuration::from_mins(30));
+    svc.run_due_jobs(10).await.unwrap();
+    assert_eq!(escalations(svc.clone()).await.len(), 2);
+    app.clock.advance(jiff::SignedDuration::from_mins(90));
+    assert_eq!(svc.run_due_jobs(10).await.unwrap().done, 1);
+    assert_eq!(
+        escalations(svc.clone()).await.last().unwrap(),
+        &(EventAction::SlaWarning, "resolution".to_string())
+    );
+
+    // Many tickets due at once, two workers (as two Steward processes, the second started after
+    // the tickets were made): each job runs once.
+    for i in 0..20 {
+        svc.create_ticket(
+            &system,
+            steward_service::CreateTicket {
+                subject: format!("Batch {i}"),
+                requester_id: Some(PersonId(ann)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    app.clock.advance(jiff::SignedDuration::from_mins(50));
+    let other = Service::new(app.reopen().await, app.clock.clone());
+    let (a, b) = tokio::join!(svc.run_due_jobs(100), other.run_due_jobs(100));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // 20 first-response warnings, plus the first ticket's resolution breach check (not yet due:
+    // not run).
+    assert_eq!(a.done + b.done, 20, "{a:?} {b:?}");
+    assert!(expect(app.get("/api/v1/jobs/failed", &admin).await, 200)
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // A job that keeps failing is retried with back-off, then kept in the failed list.
+    {
+        let mut tx = app.store.write().await.unwrap();
+        tx.schedule_job(
+            "from_the_future",
+            None,
+            "",
+            None,
+            app.clock_now(),
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut retried = 0;
+    for _ in 0..10 {
+        let r = svc.run_due_jobs(10).await.unwrap();
+        retried += r.retrying;
+        if r.failed > 0 {
+            break;
+        }
+        app.clock.advance(jiff::SignedDuration::from_hours(12));
+    }
+    assert_eq!(retried, 4);
+    let failed = expect(app.get("/api/v1/jobs/failed", &admin).await, 200);
+    assert_eq!(failed[0]["kind"], "from_the_future");
+    assert_eq!(failed[0]["attempts"], 5);
+    assert!(failed[0]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("from_the_future"));
+    let (_, tech) = app
+        .person("tech@msp.example", Role::Technician, None, false)
+        .await;
+    expect(app.get("/api/v1/jobs/failed", &tech).await, 403);
+}
+on_both!(escalations_fire_once_at_the_right_instants);

@@ -1,0 +1,90 @@
+//! The durable scheduler: jobs stored in the database with the instant they are due, run by
+//! whichever Steward process takes them first (one at a time per job, under a lease), retried with
+//! back-off, and kept in a failed-jobs list when they keep failing. Today it drives the SLA
+//! checks (warnings and breaches); reminders, auto-closing and recurring tickets will be kinds of
+//! job too.
+
+use steward_domain::policy::{check, Action};
+use steward_domain::{Actor, TicketId};
+use steward_store::jobs::Job;
+
+use crate::{Result, Service, ServiceError};
+
+/// A ticket's next SLA check.
+pub(crate) const SLA_CHECK: &str = "sla_check";
+
+/// How long a worker holds a job it took.
+const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+/// Runs before a job is marked failed.
+pub const MAX_JOB_ATTEMPTS: i64 = 5;
+
+/// What one round of the scheduler did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobsRun {
+    pub done: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// The key of a ticket's pending SLA check.
+pub(crate) fn sla_check_key(t: TicketId) -> String {
+    format!("sla:{}", t.0)
+}
+
+impl Service {
+    /// Runs up to `limit` due jobs, one at a time (each under its own lease, so that a slow one
+    /// never holds others past their lease).
+    pub async fn run_due_jobs(&self, limit: usize) -> Result<JobsRun> {
+        let mut run = JobsRun::default();
+        for _ in 0..limit {
+            let now = self.now();
+            let lease_until = now.checked_add(LEASE).unwrap_or(now);
+            let token = crate::secrets::new_session_token()?;
+            let mut tx = self.store.write().await?;
+            let mut due = tx.claim_due_jobs(now, lease_until, &token, 1).await?;
+            tx.commit().await?;
+            let Some(job) = due.pop() else { break };
+            let result = self.run_job(&job).await;
+            let now = self.now();
+            let mut tx = self.store.write().await?;
+            match result {
+                Ok(()) => {
+                    tx.finish_job(job.id, &token, job.run_at, now).await?;
+                    run.done += 1;
+                }
+                Err(e) => {
+                    let error = e.to_string();
+                    tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %error, "job failed");
+                    let retry_at = (job.attempts < MAX_JOB_ATTEMPTS).then(|| {
+                        let wait = jiff::SignedDuration::from_secs(30 << job.attempts.clamp(0, 10));
+                        now.checked_add(wait).unwrap_or(now)
+                    });
+                    if retry_at.is_some() {
+                        run.retrying += 1;
+                    } else {
+                        run.failed += 1;
+                    }
+                    tx.fail_job(job.id, &token, &error, retry_at, now).await?;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(run)
+    }
+
+    async fn run_job(&self, job: &Job) -> Result<()> {
+        match (job.kind.as_str(), job.ticket_id) {
+            (SLA_CHECK, Some(t)) => self.sla_check(t).await,
+            (kind, _) => Err(ServiceError::invalid(
+                "kind",
+                format!("no job of kind {kind:?} exists (made by a newer Steward?)"),
+            )),
+        }
+    }
+
+    /// Jobs that failed for good, newest first (administrators).
+    pub async fn failed_jobs(&self, actor: &Actor) -> Result<Vec<Job>> {
+        check(actor, Action::ViewFailedJobs).map_err(|d| ServiceError::denied(d, "job"))?;
+        Ok(self.store.read().await?.failed_jobs(200).await?)
+    }
+}
