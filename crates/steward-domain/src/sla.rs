@@ -111,6 +111,46 @@ impl Applies {
     }
 }
 
+/// What happens when a clock runs out (each step once per ticket, target and run of the clock).
+/// The warning always tells the assignee (or, unassigned, the team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct Escalation {
+    /// Tell the assignee (or, unassigned, the team's staff).
+    pub notify_assignee: bool,
+    /// Tell the leads of the ticket's team.
+    pub notify_team_leads: bool,
+    /// Tell every service manager (people with the manager role).
+    pub notify_managers: bool,
+    /// Move the ticket to this team's queue, unassigned.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub reassign_to_team: Option<crate::TeamId>,
+    /// Raise the priority one step (low → medium → high → critical).
+    pub raise_priority: bool,
+}
+
+impl Default for Escalation {
+    fn default() -> Self {
+        Escalation {
+            notify_assignee: true,
+            notify_team_leads: true,
+            notify_managers: false,
+            reassign_to_team: None,
+            raise_priority: false,
+        }
+    }
+}
+
+/// One priority step up (critical stays critical).
+pub fn raised(p: Priority) -> Priority {
+    match p {
+        Priority::Low => Priority::Medium,
+        Priority::Medium => Priority::High,
+        Priority::High | Priority::Critical => Priority::Critical,
+    }
+}
+
 /// The part of a policy the clocks need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyRules {

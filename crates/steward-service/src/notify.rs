@@ -21,9 +21,16 @@ pub(crate) enum StaffEvent {
     RequesterReplied,
     /// A service-level clock reached its warning share (due at the instant given).
     SlaWarning(steward_domain::sla::Target, Timestamp),
-    /// A service-level clock ran out at the instant given: the assignee (or the team), and the
-    /// team's leads.
-    SlaBreach(steward_domain::sla::Target, Timestamp),
+    /// A service-level clock ran out at the instant given: whom the policy's escalation names.
+    SlaBreach(steward_domain::sla::Target, Timestamp, Audience),
+}
+
+/// Who hears of a breach (from the policy's escalation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Audience {
+    pub assignee: bool,
+    pub team_leads: bool,
+    pub managers: bool,
 }
 
 impl StaffEvent {
@@ -108,9 +115,20 @@ impl Service {
             StaffEvent::RequesterReplied | StaffEvent::SlaWarning(..) => {
                 assignee_or_team(tx, t).await?
             }
-            StaffEvent::SlaBreach(..) => {
-                let mut to = assignee_or_team(tx, t).await?;
-                if let Some(team) = t.team_id {
+            StaffEvent::SlaBreach(_, _, who) => {
+                let mut to = if who.assignee {
+                    assignee_or_team(tx, t).await?
+                } else {
+                    Vec::new()
+                };
+                if who.managers {
+                    for (id, email) in tx.active_managers().await? {
+                        if !to.iter().any(|(x, _)| *x == id) {
+                            to.push((id, email));
+                        }
+                    }
+                }
+                if let (true, Some(team)) = (who.team_leads, t.team_id) {
                     let leads: Vec<PersonId> = tx
                         .team_members(team)
                         .await?
@@ -158,7 +176,7 @@ impl Service {
                 sla_template = sla_text(target, at, false);
                 &sla_template
             }
-            StaffEvent::SlaBreach(target, at) => {
+            StaffEvent::SlaBreach(target, at, _) => {
                 sla_template = sla_text(target, at, true);
                 &sla_template
             }

@@ -4,7 +4,7 @@
 
 use steward_domain::calendar::{Calendar, CalendarDef};
 use steward_domain::policy::{check, Action};
-use steward_domain::sla::{self, Applies, Candidate, Clock, PolicyRules, Targets};
+use steward_domain::sla::{self, Applies, Candidate, Clock, Escalation, PolicyRules, Targets};
 use steward_domain::{validate, Actor, Named, Status, Ticket, TicketId};
 use steward_store::sla::{PolicyFields, SlaPolicy, StoredCalendar};
 use steward_store::{Conn, StoreError};
@@ -27,6 +27,8 @@ pub struct PolicyInput {
     pub pause_in: Option<Vec<Status>>,
     /// Default 75.
     pub warn_percent: Option<u8>,
+    /// What a breach sets off (default: tell the assignee and the team leads).
+    pub escalation: Option<Escalation>,
     pub is_default: bool,
 }
 
@@ -154,7 +156,21 @@ impl Service {
                 "resolved and closed tickets stop the clocks anyway",
             ));
         }
+        let escalation = p.escalation.unwrap_or_default();
+        if let Some(team) = escalation.reassign_to_team {
+            match tx.get_team(team).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => {
+                    return Err(ServiceError::invalid(
+                        "escalation",
+                        format!("there is no team {team}"),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(PolicyFields {
+            escalation,
             name,
             position: p.position,
             calendar_id: p.calendar_id,
@@ -291,7 +307,12 @@ impl Service {
             Err(e) => return Err(e.into()),
         };
         let clocks = self.recompute_sla(&mut tx, &mut t).await?;
+        let escalation = match tx.ticket_clocks(t.id).await?.0 {
+            Some(p) => tx.get_policy(p).await?.escalation,
+            None => Escalation::default(),
+        };
         let mut fired_any = false;
+        let mut breached = false;
         for c in clocks.iter().filter(|c| c.stopped_at.is_none()) {
             let steps = [
                 (WARNING, c.warn_at, steward_domain::EventAction::SlaWarning),
@@ -323,12 +344,43 @@ impl Service {
                 let event = if step == WARNING {
                     crate::notify::StaffEvent::SlaWarning(c.target, at)
                 } else {
-                    crate::notify::StaffEvent::SlaBreach(c.target, at)
+                    breached = true;
+                    crate::notify::StaffEvent::SlaBreach(
+                        c.target,
+                        at,
+                        crate::notify::Audience {
+                            assignee: escalation.notify_assignee,
+                            team_leads: escalation.notify_team_leads,
+                            managers: escalation.notify_managers,
+                        },
+                    )
                 };
                 self.notify_staff(&mut tx, &t, event, None, "", now).await?;
             }
         }
-        // Firing changes nothing the clocks depend on, but the next check may now be later.
+        // A breach can move the ticket to an escalation team and raise its priority (once: the
+        // step is recorded); the history says so, as a change made by Steward.
+        if breached && (escalation.reassign_to_team.is_some() || escalation.raise_priority) {
+            let patch = steward_domain::TicketPatch {
+                team_id: escalation.reassign_to_team.map(Some),
+                assignee_id: escalation.reassign_to_team.map(|_| None),
+                priority: escalation.raise_priority.then(|| sla::raised(t.priority)),
+                ..Default::default()
+            };
+            let changes = t.apply(patch, now)?;
+            if !changes.is_empty() {
+                tx.update_ticket(&t, false).await?;
+                tx.record_history(
+                    t.id,
+                    None,
+                    now,
+                    steward_domain::EventAction::Changed,
+                    &changes,
+                )
+                .await?;
+            }
+        }
+        // Firing (and escalating) may move the next check.
         if fired_any {
             self.recompute_sla(&mut tx, &mut t).await?;
         }

@@ -340,6 +340,16 @@ impl Conn {
         Ok(found.is_some())
     }
 
+    /// Active service managers: id and address.
+    pub async fn active_managers(&mut self) -> Result<Vec<(PersonId, String)>> {
+        let rows: Vec<(i64, String)> = self
+            .fetch_all(q(
+                "SELECT id, email FROM people WHERE active AND role = 'manager' ORDER BY id",
+            ))
+            .await?;
+        Ok(rows.into_iter().map(|(id, e)| (PersonId(id), e)).collect())
+    }
+
     /// Active staff members of a team: id, name and address.
     pub async fn team_staff(
         &mut self,

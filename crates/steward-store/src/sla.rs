@@ -2,7 +2,9 @@
 //! clocks are computed from.
 
 use steward_domain::calendar::CalendarDef;
-use steward_domain::sla::{Applies, Clock, ClockState, PolicyRules, Target, Targets, Timeline};
+use steward_domain::sla::{
+    Applies, Clock, ClockState, Escalation, PolicyRules, Target, Targets, Timeline,
+};
 use steward_domain::{Named, Status, TicketId, Timestamp};
 
 use crate::query::q;
@@ -29,6 +31,7 @@ pub struct SlaPolicy {
     pub calendar_id: Option<i64>,
     pub applies: Applies,
     pub rules: PolicyRules,
+    pub escalation: Escalation,
     pub is_default: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -42,6 +45,7 @@ pub struct PolicyFields {
     pub calendar_id: Option<i64>,
     pub applies: Applies,
     pub rules: PolicyRules,
+    pub escalation: Escalation,
     pub is_default: bool,
 }
 
@@ -115,6 +119,7 @@ struct PolicyRow {
     applies: String,
     targets: String,
     pause_in: String,
+    escalation: String,
     warn_percent: i64,
     is_default: bool,
     created_at: i64,
@@ -122,7 +127,7 @@ struct PolicyRow {
 }
 
 const POLICY_COLS: &str = "id, name, position, calendar_id, applies, targets, pause_in, \
-     warn_percent, is_default, created_at, updated_at";
+     escalation, warn_percent, is_default, created_at, updated_at";
 
 impl TryFrom<PolicyRow> for SlaPolicy {
     type Error = StoreError;
@@ -146,6 +151,8 @@ impl TryFrom<PolicyRow> for SlaPolicy {
                 pause_in,
                 warn_percent: u8::try_from(r.warn_percent).unwrap_or(75),
             },
+            escalation: serde_json::from_str(&r.escalation)
+                .map_err(|e| corrupt("policy escalation", e))?,
             is_default: r.is_default,
             created_at: from_ts(r.created_at)?,
             updated_at: from_ts(r.updated_at)?,
@@ -246,8 +253,8 @@ impl Conn {
             .fetch_one(
                 q(&format!(
                     "INSERT INTO sla_policies (name, position, calendar_id, applies, targets, pause_in,
-                       warn_percent, is_default, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {POLICY_COLS}"
+                       warn_percent, is_default, created_at, updated_at, escalation)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING {POLICY_COLS}"
                 ))
                 .bind(p.name.as_str())
                 .bind(p.position)
@@ -257,7 +264,8 @@ impl Conn {
                 .bind(pause_text(p))
                 .bind(i64::from(p.rules.warn_percent))
                 .bind(p.is_default)
-                .bind(ts(now)),
+                .bind(ts(now))
+                .bind(json(&p.escalation)?),
             )
             .await?;
         row.try_into()
@@ -273,7 +281,8 @@ impl Conn {
             .fetch_one(
                 q(&format!(
                     "UPDATE sla_policies SET name = $1, position = $2, calendar_id = $3, applies = $4,
-                       targets = $5, pause_in = $6, warn_percent = $7, is_default = $8, updated_at = $9
+                       targets = $5, pause_in = $6, warn_percent = $7, is_default = $8, updated_at = $9,
+                       escalation = $11
                      WHERE id = $10 RETURNING {POLICY_COLS}"
                 ))
                 .bind(p.name.as_str())
@@ -285,7 +294,8 @@ impl Conn {
                 .bind(i64::from(p.rules.warn_percent))
                 .bind(p.is_default)
                 .bind(ts(now))
-                .bind(id),
+                .bind(id)
+                .bind(json(&p.escalation)?),
             )
             .await?;
         row.try_into()

@@ -21,6 +21,7 @@ CREATE TABLE sla_policies (
     applies      TEXT    NOT NULL DEFAULT '{}',
     targets      TEXT    NOT NULL,
     pause_in     TEXT    NOT NULL DEFAULT 'pending_requester',
+    escalation   TEXT    NOT NULL DEFAULT '{}',
     warn_percent INTEGER NOT NULL DEFAULT 75,
     is_default   BOOLEAN NOT NULL DEFAULT FALSE,
     created_at   INTEGER NOT NULL,

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use steward_domain::calendar::{holidays_from_ical, CalendarDef};
-use steward_domain::sla::{Applies, Clock, ClockState, Target, Targets};
+use steward_domain::sla::{Applies, Clock, ClockState, Escalation, Target, Targets};
 use steward_domain::{Status, TicketId, Timestamp};
 use steward_service::PolicyInput;
 use steward_store::sla::{SlaPolicy, StoredCalendar};
@@ -150,6 +150,8 @@ pub struct PolicyOut {
     pub targets: PriorityTargets,
     pub pause_in: Vec<Status>,
     pub warn_percent: u8,
+    /// What a breach sets off.
+    pub escalation: Escalation,
     pub is_default: bool,
 }
 
@@ -180,6 +182,7 @@ impl From<SlaPolicy> for PolicyOut {
             },
             pause_in: p.rules.pause_in,
             warn_percent: p.rules.warn_percent,
+            escalation: p.escalation,
             is_default: p.is_default,
         }
     }
@@ -200,6 +203,8 @@ pub struct PolicyIn {
     pub pause_in: Option<Vec<Status>>,
     /// Default 75.
     pub warn_percent: Option<u8>,
+    /// Default: tell the assignee (or team) and the team leads.
+    pub escalation: Option<Escalation>,
     #[serde(default)]
     pub is_default: bool,
 }
@@ -215,6 +220,7 @@ impl From<PolicyIn> for PolicyInput {
             targets: [t.critical, t.high, t.medium, t.low],
             pause_in: b.pause_in,
             warn_percent: b.warn_percent,
+            escalation: b.escalation,
             is_default: b.is_default,
         }
     }

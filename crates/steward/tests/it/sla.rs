@@ -508,3 +508,110 @@ async fn escalations_fire_once_at_the_right_instants(app: &TestApp) {
     expect(app.get("/api/v1/jobs/failed", &tech).await, 403);
 }
 on_both!(escalations_fire_once_at_the_right_instants);
+
+async fn a_breach_escalates_as_the_policy_says(app: &TestApp) {
+    use steward_domain::{Actor, PersonId, Priority};
+    use steward_service::{MailSettings, Mailbox};
+    let system = Actor::system();
+    let svc = app.service.clone().with_mail(MailSettings {
+        mailboxes: vec![Mailbox {
+            address: "help@msp.example".into(),
+            team: None,
+            ticket_type: steward_domain::TicketType::Incident,
+            category: None,
+        }],
+        send: true,
+        ..Default::default()
+    });
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    app.person("maria@msp.example", Role::Manager, None, false)
+        .await;
+    let (tina, _) = app
+        .person("tina@msp.example", Role::Technician, None, false)
+        .await;
+    let (ann, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let team = |name: &'static str| {
+        let svc = svc.clone();
+        async move {
+            svc.create_team(
+                &Actor::system(),
+                steward_service::NewTeam {
+                    name: name.into(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let desk = team("Desk").await;
+    let second = team("Second line").await;
+    let bad = expect(
+        app.post(
+            "/api/v1/sla-policies",
+            &admin,
+            json!({"name": "X", "targets": {}, "escalation": {"reassign_to_team": 999}}),
+        )
+        .await,
+        422,
+    );
+    assert_eq!(bad["error"]["field"], "escalation");
+    expect(
+        app.post(
+            "/api/v1/sla-policies",
+            &admin,
+            json!({"name": "Strict", "is_default": true,
+                   "targets": {"medium": {"first_response_minutes": 30}},
+                   "escalation": {"notify_assignee": true, "notify_team_leads": false,
+                                  "notify_managers": true, "reassign_to_team": second.id.0,
+                                  "raise_priority": true}}),
+        )
+        .await,
+        201,
+    );
+    let t = svc
+        .create_ticket(
+            &system,
+            steward_service::CreateTicket {
+                subject: "Server down".into(),
+                requester_id: Some(PersonId(ann)),
+                team_id: Some(desk.id),
+                assignee_id: Some(PersonId(tina)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.clock.advance(jiff::SignedDuration::from_mins(30));
+    svc.run_due_jobs(10).await.unwrap();
+    let t = svc.get_ticket(&system, t.id).await.unwrap();
+    assert_eq!(
+        (t.team_id, t.assignee_id, t.priority),
+        (Some(second.id), None, Priority::High),
+        "moved to the escalation team, unassigned, one priority up"
+    );
+    let mut breach_to: Vec<String> = app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .list_outbox(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.mail.kind == "sla_breach")
+        .map(|e| e.mail.to)
+        .collect();
+    breach_to.sort();
+    assert_eq!(breach_to, ["maria@msp.example", "tina@msp.example"]);
+    // It happens once: later checks change nothing more.
+    app.clock.advance(jiff::SignedDuration::from_hours(5));
+    svc.run_due_jobs(10).await.unwrap();
+    let again = svc.get_ticket(&system, t.id).await.unwrap();
+    assert_eq!(again.priority, Priority::High);
+}
+on_both!(a_breach_escalates_as_the_policy_says);
