@@ -12,6 +12,8 @@ use crate::{Result, Service, ServiceError};
 
 /// A ticket's next SLA check.
 pub(crate) const SLA_CHECK: &str = "sla_check";
+/// Closing a resolved ticket.
+pub(crate) const AUTO_CLOSE: &str = "auto_close";
 
 /// How long a worker holds a job it took.
 const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
@@ -24,6 +26,11 @@ pub struct JobsRun {
     pub done: usize,
     pub retrying: usize,
     pub failed: usize,
+}
+
+/// The key of a ticket's pending auto-close.
+pub(crate) fn auto_close_key(t: TicketId) -> String {
+    format!("close:{}", t.0)
 }
 
 /// The key of a ticket's pending SLA check.
@@ -75,11 +82,69 @@ impl Service {
     async fn run_job(&self, job: &Job) -> Result<()> {
         match (job.kind.as_str(), job.ticket_id) {
             (SLA_CHECK, Some(t)) => self.sla_check(t).await,
+            (AUTO_CLOSE, Some(t)) => self.auto_close(t).await,
             (kind, _) => Err(ServiceError::invalid(
                 "kind",
                 format!("no job of kind {kind:?} exists (made by a newer Steward?)"),
             )),
         }
+    }
+
+    /// After every change to a ticket, in its transaction: its clocks, and when it closes by
+    /// itself if it is resolved.
+    pub(crate) async fn ticket_changed(
+        &self,
+        tx: &mut steward_store::Conn,
+        t: &mut steward_domain::Ticket,
+    ) -> Result<()> {
+        self.recompute_sla(tx, t).await?;
+        let key = auto_close_key(t.id);
+        match (t.status, t.resolved_at, self.auto_close) {
+            (steward_domain::Status::Resolved, Some(at), Some(after)) => {
+                let when = at.checked_add(after).unwrap_or(at);
+                tx.schedule_job(AUTO_CLOSE, Some(t.id), "", Some(&key), when, self.now())
+                    .await?;
+            }
+            _ => tx.cancel_job(&key).await?,
+        }
+        Ok(())
+    }
+
+    /// Closes a ticket resolved long enough ago (as Steward, recorded in its history).
+    async fn auto_close(&self, id: TicketId) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        let mut t = match tx.get_ticket_for_update(id).await {
+            Ok(t) => t,
+            Err(steward_store::StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let (Some(after), Some(at)) = (self.auto_close, t.resolved_at) else {
+            return Ok(());
+        };
+        if t.status != steward_domain::Status::Resolved || at.checked_add(after).unwrap_or(at) > now
+        {
+            return Ok(());
+        }
+        let Some(change) = t.set_status(steward_domain::Status::Closed, now)? else {
+            return Ok(());
+        };
+        tx.update_ticket(&t, false).await?;
+        tx.record_history(
+            t.id,
+            None,
+            now,
+            steward_domain::EventAction::Changed,
+            &[change],
+        )
+        .await?;
+        self.recompute_sla(&mut tx, &mut t).await?;
+        self.commit_announcing(
+            tx,
+            crate::notices::Notice::new(crate::notices::NoticeKind::Changed, &t),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Jobs that failed for good, newest first (administrators).

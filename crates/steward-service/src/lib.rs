@@ -47,6 +47,8 @@ pub struct Service {
     notices: tokio::sync::broadcast::Sender<Notice>,
     counts: Arc<counts::CountCache>,
     mail: Arc<MailSettings>,
+    /// Resolved tickets close after this long (`None`: never).
+    auto_close: Option<jiff::SignedDuration>,
 }
 
 impl Service {
@@ -58,7 +60,15 @@ impl Service {
             notices: notices::channel(),
             counts: Arc::default(),
             mail: Arc::default(),
+            auto_close: None,
         }
+    }
+
+    /// The same service closing resolved tickets after `days` (0: never).
+    pub fn with_auto_close(mut self, days: u32) -> Self {
+        self.auto_close =
+            (days > 0).then(|| jiff::SignedDuration::from_hours(24 * i64::from(days)));
+        self
     }
 
     /// The same service with these e-mail settings.

@@ -287,7 +287,7 @@ impl Service {
             }
         };
         let mut ticket = ticket;
-        self.recompute_sla(&mut tx, &mut ticket).await?;
+        self.ticket_changed(&mut tx, &mut ticket).await?;
         if parsed.automatic.may_answer() {
             self.add_cc_watchers(&mut tx, mailbox, &ticket, &person, &parsed, now)
                 .await?;

@@ -210,7 +210,7 @@ impl Service {
             )
             .await?;
         }
-        self.recompute_sla(&mut tx, &mut ticket).await?;
+        self.ticket_changed(&mut tx, &mut ticket).await?;
         let said = body.as_deref().unwrap_or_default();
         self.notify_staff(
             &mut tx,
@@ -328,7 +328,7 @@ impl Service {
         tx.update_ticket(&t, tags_changed).await?;
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &changes)
             .await?;
-        self.recompute_sla(&mut tx, &mut t).await?;
+        self.ticket_changed(&mut tx, &mut t).await?;
         let changed = |f: Field| changes.iter().any(|c| c.field == f);
         if changed(Field::Status) {
             self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
@@ -413,7 +413,7 @@ impl Service {
                 self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
             }
         }
-        self.recompute_sla(&mut tx, &mut t).await?;
+        self.ticket_changed(&mut tx, &mut t).await?;
         self.commit_announcing(tx, Notice::new(NoticeKind::Message, &t))
             .await?;
         Ok((message, t))
@@ -454,7 +454,7 @@ impl Service {
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &[change])
             .await?;
         self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
-        self.recompute_sla(&mut tx, &mut t).await?;
+        self.ticket_changed(&mut tx, &mut t).await?;
         self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
             .await?;
         Ok(t)

@@ -440,7 +440,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let svc = Service::new(store.clone(), Arc::new(SystemClock));
     let svc = svc
         .clone()
-        .with_mail(server::mail_settings(&config, &svc).await?);
+        .with_mail(server::mail_settings(&config, &svc).await?)
+        .with_auto_close(config.tickets.auto_close_days);
     if let Some((admin, secret)) = svc.bootstrap_admin(&config.admin_email).await? {
         println!();
         println!("  Steward created the administrator {}.", admin.email);

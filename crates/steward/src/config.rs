@@ -47,6 +47,11 @@ log_format = "plain"
 # Log level: error, warn, info, debug or trace; or a filter such as "info,steward_store=debug".
 log_level = "info"
 
+# Tickets.
+[tickets]
+# Close resolved tickets after this many days without a reopening (0: never).
+auto_close_days = 7
+
 # The e-mail channel.
 [mail]
 # The ticket tag in subjects is [PREFIX#1234]; the default, "", gives [#1234].
@@ -255,6 +260,8 @@ impl fmt::Debug for ImapConfig {
 pub struct FileConfig {
     #[serde(default)]
     pub mail: MailConfig,
+    #[serde(default)]
+    pub tickets: TicketsConfig,
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
@@ -281,6 +288,21 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_level: String,
     pub mail: MailConfig,
+    pub tickets: TicketsConfig,
+}
+
+/// The `[tickets]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TicketsConfig {
+    /// Close resolved tickets after this many days (0: never).
+    pub auto_close_days: u32,
+}
+
+impl Default for TicketsConfig {
+    fn default() -> Self {
+        TicketsConfig { auto_close_days: 7 }
+    }
 }
 
 impl Default for Config {
@@ -296,6 +318,7 @@ impl Default for Config {
             log_format: LogFormat::Plain,
             log_level: "info".into(),
             mail: MailConfig::default(),
+            tickets: TicketsConfig::default(),
         }
     }
 }
@@ -344,6 +367,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("mail", &self.mail)
+            .field("tickets", &self.tickets)
             .finish()
     }
 }
@@ -426,6 +450,7 @@ pub fn load(path: Option<&Path>, overrides: Overrides) -> Result<Config, ConfigE
             .or(file.log_level)
             .unwrap_or(d.log_level),
         mail: file.mail,
+        tickets: file.tickets,
     })
 }
 

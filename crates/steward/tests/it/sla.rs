@@ -615,3 +615,69 @@ async fn a_breach_escalates_as_the_policy_says(app: &TestApp) {
     assert_eq!(again.priority, Priority::High);
 }
 on_both!(a_breach_escalates_as_the_policy_says);
+
+async fn resolved_tickets_close_by_themselves(app: &TestApp) {
+    use steward_domain::{Actor, PersonId, Status};
+    let system = Actor::system();
+    let svc = app.service.clone().with_auto_close(3);
+    let (ann, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let new = |subject: &'static str| {
+        let svc = svc.clone();
+        async move {
+            svc.create_ticket(
+                &Actor::system(),
+                steward_service::CreateTicket {
+                    subject: subject.into(),
+                    requester_id: Some(PersonId(ann)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let set = |id, status| {
+        let svc = svc.clone();
+        async move {
+            svc.update_ticket(
+                &Actor::system(),
+                id,
+                steward_service::TicketUpdate {
+                    status: Some(status),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let a = new("Resolved and left").await;
+    let b = new("Reopened").await;
+    set(a.id, Status::Resolved).await;
+    set(b.id, Status::Resolved).await;
+    app.clock.advance(jiff::SignedDuration::from_hours(24));
+    set(b.id, Status::Open).await;
+    // Two days and 23 hours after resolving: still resolved.
+    app.clock.advance(jiff::SignedDuration::from_hours(47));
+    svc.run_due_jobs(10).await.unwrap();
+    assert_eq!(
+        svc.get_ticket(&system, a.id).await.unwrap().status,
+        Status::Resolved
+    );
+    // Three days: closed, by Steward; the reopened one is left alone.
+    app.clock.advance(jiff::SignedDuration::from_hours(1));
+    assert_eq!(svc.run_due_jobs(10).await.unwrap().done, 1);
+    assert_eq!(
+        svc.get_ticket(&system, a.id).await.unwrap().status,
+        Status::Closed
+    );
+    assert_eq!(
+        svc.get_ticket(&system, b.id).await.unwrap().status,
+        Status::Open
+    );
+    let last = svc.history(&system, a.id).await.unwrap().pop().unwrap();
+    assert_eq!(last.actor_id, None);
+}
+on_both!(resolved_tickets_close_by_themselves);
