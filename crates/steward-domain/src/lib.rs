@@ -1,6 +1,7 @@
 //! Steward's domain: what a ticket, a person and an organisation are, which changes are allowed, and
 //! who may do what. Everything here is pure: no I/O, no clock (callers pass `now`), no HTTP, no SQL.
 
+pub mod assign;
 pub mod calendar;
 pub mod directory;
 pub mod error;

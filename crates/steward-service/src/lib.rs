@@ -3,6 +3,7 @@
 //! the domain's rules with `now` from the injected [`Clock`], and stores the result in one
 //! transaction. HTTP handlers and the command line call these and nothing below them.
 
+mod assign;
 mod auth;
 mod clock;
 mod counts;

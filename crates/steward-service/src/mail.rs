@@ -287,23 +287,30 @@ impl Service {
             }
         };
         let mut ticket = ticket;
+        if !matches!(outcome, Ingested::Added { .. }) {
+            self.auto_assign(&mut tx, &mut ticket).await?;
+        }
         self.ticket_changed(&mut tx, &mut ticket).await?;
         if parsed.automatic.may_answer() {
             self.add_cc_watchers(&mut tx, mailbox, &ticket, &person, &parsed, now)
                 .await?;
+            // A new ticket handed to someone by auto-assignment was told to them already.
             let event = match outcome {
-                Ingested::Added { .. } => crate::notify::StaffEvent::RequesterReplied,
-                _ => crate::notify::StaffEvent::NewInQueue,
+                Ingested::Added { .. } => Some(crate::notify::StaffEvent::RequesterReplied),
+                _ if ticket.assignee_id.is_some() => None,
+                _ => Some(crate::notify::StaffEvent::NewInQueue),
             };
-            self.notify_staff(
-                &mut tx,
-                &ticket,
-                event,
-                Some(person.id),
-                &prepared.body,
-                now,
-            )
-            .await?;
+            if let Some(event) = event {
+                self.notify_staff(
+                    &mut tx,
+                    &ticket,
+                    event,
+                    Some(person.id),
+                    &prepared.body,
+                    now,
+                )
+                .await?;
+            }
         }
         let kind = match outcome {
             Ingested::Added { .. } => NoticeKind::Message,

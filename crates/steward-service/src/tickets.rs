@@ -210,18 +210,23 @@ impl Service {
             )
             .await?;
         }
+        let given_assignee = ticket.assignee_id;
+        // Handed to one of the team (who is told), or left for the team to take.
+        self.auto_assign(&mut tx, &mut ticket).await?;
         self.ticket_changed(&mut tx, &mut ticket).await?;
         let said = body.as_deref().unwrap_or_default();
-        self.notify_staff(
-            &mut tx,
-            &ticket,
-            StaffEvent::NewInQueue,
-            actor.person_id,
-            said,
-            now,
-        )
-        .await?;
-        if let Some(a) = ticket.assignee_id {
+        if ticket.assignee_id.is_none() {
+            self.notify_staff(
+                &mut tx,
+                &ticket,
+                StaffEvent::NewInQueue,
+                actor.person_id,
+                said,
+                now,
+            )
+            .await?;
+        }
+        if let Some(a) = given_assignee {
             self.notify_staff(
                 &mut tx,
                 &ticket,
@@ -346,6 +351,9 @@ impl Service {
                 .await?;
             }
         } else if changed(Field::Team) && t.assignee_id.is_none() && t.status.is_active() {
+            self.auto_assign(&mut tx, &mut t).await?;
+        }
+        if changed(Field::Team) && t.assignee_id.is_none() && t.status.is_active() {
             self.notify_staff(
                 &mut tx,
                 &t,

@@ -13,6 +13,7 @@ mod open;
 mod query;
 mod rows;
 
+pub mod assign;
 pub mod auth;
 pub mod directory;
 pub mod jobs;

@@ -70,6 +70,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sla::list_policies, sla::create_policy))
         .routes(routes!(sla::update_policy, sla::delete_policy))
         .routes(routes!(sla::failed_jobs))
+        .routes(routes!(teams::get_assignment, teams::put_assignment))
+        .routes(routes!(people::get_away, people::put_away))
         .routes(routes!(organisations::list, organisations::create))
         .routes(routes!(organisations::get, organisations::update))
         .routes(routes!(people::list, people::create))

@@ -191,3 +191,40 @@ pub async fn update(
         .await?;
     Ok(Json(p.into()))
 }
+
+/// Whether a member of staff is away (no tickets are handed to them).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwayIo {
+    pub away: bool,
+}
+
+/// Whether a person is away.
+#[utoipa::path(get, path = "/people/{id}/away", tag = "people", params(("id" = i64, Path)),
+    responses((status = 200, body = AwayIo), (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_away(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    caller: crate::extract::Caller,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
+) -> crate::error::ApiResult<axum::Json<AwayIo>> {
+    let away = s
+        .service
+        .is_away(caller.actor(), steward_domain::PersonId(id))
+        .await?;
+    Ok(axum::Json(AwayIo { away }))
+}
+
+/// Mark a member of staff away or back (themselves, or admins and managers for anyone).
+#[utoipa::path(put, path = "/people/{id}/away", tag = "people", params(("id" = i64, Path)), request_body = AwayIo,
+    responses((status = 200, body = AwayIo), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn put_away(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    caller: crate::extract::Caller,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<AwayIo>,
+) -> crate::error::ApiResult<axum::Json<AwayIo>> {
+    s.service
+        .set_away(caller.actor(), steward_domain::PersonId(id), b.away)
+        .await?;
+    Ok(axum::Json(b))
+}

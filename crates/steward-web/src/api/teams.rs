@@ -177,3 +177,42 @@ pub async fn delete_member(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// How a team hands out new tickets.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentIo {
+    /// `round_robin`, `least_open`, or null (nobody is chosen: the team takes tickets itself).
+    pub mode: Option<steward_domain::assign::AssignMode>,
+}
+
+/// How the team hands out new tickets (staff).
+#[utoipa::path(get, path = "/teams/{id}/assignment", tag = "teams", params(("id" = i64, Path)),
+    responses((status = 200, body = AssignmentIo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_assignment(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<AssignmentIo>> {
+    let mode = s
+        .service
+        .team_assignment(caller.actor(), TeamId(id))
+        .await?;
+    Ok(Json(AssignmentIo { mode }))
+}
+
+/// Set how the team hands out new tickets: to its staff who are not away, in turn or to the least
+/// busy (admins and managers).
+#[utoipa::path(put, path = "/teams/{id}/assignment", tag = "teams", params(("id" = i64, Path)), request_body = AssignmentIo,
+    responses((status = 200, body = AssignmentIo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_assignment(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<AssignmentIo>,
+) -> ApiResult<Json<AssignmentIo>> {
+    s.service
+        .set_team_assignment(caller.actor(), TeamId(id), b.mode)
+        .await?;
+    Ok(Json(b))
+}

@@ -681,3 +681,193 @@ async fn resolved_tickets_close_by_themselves(app: &TestApp) {
     assert_eq!(last.actor_id, None);
 }
 on_both!(resolved_tickets_close_by_themselves);
+
+async fn teams_hand_out_tickets_to_who_is_there(app: &TestApp) {
+    use reqwest::Method;
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let mut techs = Vec::new();
+    for name in ["t1", "t2", "t3"] {
+        techs.push(
+            app.person(
+                &format!("{name}@msp.example"),
+                Role::Technician,
+                None,
+                false,
+            )
+            .await,
+        );
+    }
+    let (ann, ann_token) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let team = expect(
+        app.post("/api/v1/teams", &admin, json!({"name": "Desk"}))
+            .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    for (id, _) in &techs {
+        let (s, _) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/teams/{team}/members/{id}"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, 200);
+    }
+    let put = |path: String, token: String, body: Value| async move {
+        app.call(Method::PUT, &path, Some(&token), Some(body)).await
+    };
+    // t2 is away (as they say themselves); nobody else may say so for them but a manager/admin.
+    let (t2, t2_token) = techs[1].clone();
+    assert_eq!(
+        put(
+            format!("/api/v1/people/{t2}/away"),
+            t2_token.clone(),
+            json!({"away": true})
+        )
+        .await
+        .0,
+        200
+    );
+    let (t1, t1_token) = techs[0].clone();
+    assert_eq!(
+        put(
+            format!("/api/v1/people/{t2}/away"),
+            t1_token.clone(),
+            json!({"away": false})
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        put(
+            format!("/api/v1/people/{ann}/away"),
+            ann_token.clone(),
+            json!({"away": true})
+        )
+        .await
+        .0,
+        403
+    );
+    expect(
+        put(
+            format!("/api/v1/teams/{team}/assignment"),
+            admin.clone(),
+            json!({"mode": "round_robin"}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(
+        put(
+            format!("/api/v1/teams/{team}/assignment"),
+            t1_token.clone(),
+            json!({"mode": null}),
+        )
+        .await
+        .0,
+        403
+    );
+    let open = |subject: String| {
+        let admin = admin.clone();
+        async move {
+            expect(
+                app.post(
+                    "/api/v1/tickets",
+                    &admin,
+                    json!({"subject": subject, "requester_id": ann, "team_id": team}),
+                )
+                .await,
+                201,
+            )
+        }
+    };
+    let t3 = techs[2].0;
+    let mut got = Vec::new();
+    for i in 0..4 {
+        got.push(
+            open(format!("Round {i}")).await["assignee_id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    assert_eq!(got, [t1, t3, t1, t3], "in turn, skipping who is away");
+
+    // Least open: t3 resolves one, so holds fewer; then t2 comes back with none.
+    expect(
+        put(
+            format!("/api/v1/teams/{team}/assignment"),
+            admin.clone(),
+            json!({"mode": "least_open"}),
+        )
+        .await,
+        200,
+    );
+    let list = expect(
+        app.get("/api/v1/tickets?assignee=none&limit=50", &admin)
+            .await,
+        200,
+    );
+    assert!(list["items"].as_array().unwrap().is_empty());
+    let t3_ticket = expect(
+        app.get(&format!("/api/v1/tickets?assignee={t3}"), &admin)
+            .await,
+        200,
+    )["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    expect(
+        app.patch(
+            &format!("/api/v1/tickets/{t3_ticket}"),
+            &admin,
+            json!({"status": "resolved"}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(open("Least 1".into()).await["assignee_id"], t3);
+    put(
+        format!("/api/v1/people/{t2}/away"),
+        t2_token,
+        json!({"away": false}),
+    )
+    .await;
+    assert_eq!(open("Least 2".into()).await["assignee_id"], t2);
+
+    // A ticket given an assignee keeps it; one unassigned later is not taken back.
+    let own = expect(
+        app.post(
+            "/api/v1/tickets",
+            &admin,
+            json!({"subject": "Mine", "requester_id": ann, "team_id": team, "assignee_id": t1}),
+        )
+        .await,
+        201,
+    );
+    assert_eq!(own["assignee_id"], t1);
+    let id = own["id"].as_i64().unwrap();
+    let after = expect(
+        app.patch(
+            &format!("/api/v1/tickets/{id}"),
+            &admin,
+            json!({"assignee_id": null}),
+        )
+        .await,
+        200,
+    );
+    assert!(after["assignee_id"].is_null());
+    let mode = expect(
+        app.get(&format!("/api/v1/teams/{team}/assignment"), &t1_token)
+            .await,
+        200,
+    );
+    assert_eq!(mode["mode"], "least_open");
+}
+on_both!(teams_hand_out_tickets_to_who_is_there);
