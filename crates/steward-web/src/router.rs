@@ -13,7 +13,7 @@ use crate::api::{
     categories, organisations, people, session, sla, teams, tickets, tokens, watchers,
 };
 use crate::error::ApiError;
-use crate::pages::{account, admin, agent, assets, live, portal};
+use crate::pages::{account, admin, agent, assets, live, portal, service_levels};
 use crate::{headers, metrics, ops, AppState};
 
 /// Largest request body accepted (a message body is at most 256 KiB; JSON escaping can double it).
@@ -158,6 +158,27 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/agent/admin/canned/{id}", post(admin::update_canned))
         .route("/agent/admin/mail", get(admin::mail))
+        .route("/agent/admin/sla", get(service_levels::page))
+        .route(
+            "/agent/admin/sla/calendars",
+            post(service_levels::create_calendar),
+        )
+        .route(
+            "/agent/admin/sla/calendars/{id}",
+            post(service_levels::update_calendar),
+        )
+        .route(
+            "/agent/admin/sla/policies",
+            post(service_levels::create_policy),
+        )
+        .route(
+            "/agent/admin/sla/policies/{id}",
+            post(service_levels::update_policy),
+        )
+        .route(
+            "/agent/admin/sla/assignment/{team}",
+            post(service_levels::set_assignment),
+        )
         .route("/agent/admin/mail/{id}", post(admin::quarantine_action))
         .route("/static/{file}", get(assets::serve))
         .route("/agent", get(agent::queue))

@@ -234,7 +234,7 @@ struct OrgsPage {
 #[derive(Debug, Deserialize, Default)]
 pub struct PageQuery {
     after: Option<i64>,
-    notice: Option<String>,
+    pub(crate) notice: Option<String>,
 }
 
 /// `GET /agent/admin/organisations`.

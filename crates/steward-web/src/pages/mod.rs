@@ -8,6 +8,7 @@ pub mod agent;
 pub mod assets;
 pub mod live;
 pub mod portal;
+pub mod service_levels;
 mod view;
 
 use axum::extract::FromRequestParts;

@@ -519,6 +519,48 @@ async fn screenshots_of_the_main_pages() {
         )
         .await
         .unwrap();
+    // A service level, so that the queue and ticket show their clocks.
+    let cal = app
+        .service
+        .create_calendar(&Actor::system(), "Office hours", {
+            let mut def = steward_domain::calendar::CalendarDef::always();
+            def.time_zone = "Europe/Berlin".into();
+            for (i, day) in def.week.iter_mut().enumerate() {
+                *day = if i < 5 {
+                    vec![steward_domain::calendar::Hours {
+                        start: "08:00".into(),
+                        end: "18:00".into(),
+                    }]
+                } else {
+                    Vec::new()
+                };
+            }
+            def
+        })
+        .await
+        .unwrap();
+    let t = |first: u32, resolution: u32| steward_domain::sla::Targets {
+        first_response_minutes: Some(first),
+        next_response_minutes: Some(first * 2),
+        resolution_minutes: Some(resolution),
+    };
+    app.service
+        .create_sla_policy(
+            &Actor::system(),
+            steward_service::PolicyInput {
+                name: "Standard".into(),
+                position: 0,
+                calendar_id: Some(cal.id),
+                applies: Default::default(),
+                targets: [t(30, 240), t(60, 480), t(240, 960), t(480, 2400)],
+                pause_in: None,
+                warn_percent: None,
+                escalation: None,
+                is_default: true,
+            },
+        )
+        .await
+        .unwrap();
     let subjects = [
         "Printer on floor 2 jams every second page",
         "VPN drops every hour since Monday",
@@ -622,6 +664,20 @@ async fn screenshots_of_the_main_pages() {
     std::fs::write(
         dir.join("portal-phone.png"),
         ann_c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.goto(&format!("{}/agent/admin/sla", app.base))
+        .await
+        .unwrap();
+    c.execute(
+        "document.querySelector('details.policy').open = true;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        dir.join("admin-sla-dark.png"),
+        c.screenshot().await.unwrap(),
     )
     .unwrap();
     c.goto(&format!("{}/agent/admin/people", app.base))

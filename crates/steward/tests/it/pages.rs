@@ -759,3 +759,131 @@ async fn watchers_are_managed_on_the_ticket_page(app: &TestApp) {
     assert!(html.contains("Nobody yet.") && html.contains("removed watcher carl"));
 }
 on_both!(watchers_are_managed_on_the_ticket_page);
+
+async fn service_levels_are_kept_on_the_admin_pages(app: &TestApp) {
+    with_password(app, "ada@msp.example", Role::Admin, None).await;
+    with_password(app, "tom@msp.example", Role::Technician, None).await;
+    let admin = Page::sign_in(app, "ada@msp.example", "a long enough password").await;
+    let (status, html, _) = admin.get("/agent/admin/sla").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No policies yet") && html.contains("Failed jobs"));
+
+    // A calendar from the form: office hours, a holiday, and one imported from iCalendar.
+    let week = [
+        ("day0", "09:00-12:00, 13:00-17:00"),
+        ("day1", "09:00-17:00"),
+        ("day2", "09:00-17:00"),
+        ("day3", "09:00-17:00"),
+        ("day4", "09:00-15:00"),
+        ("day5", ""),
+        ("day6", ""),
+    ];
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("name", "Vienna office"),
+        ("time_zone", "Europe/Vienna"),
+        ("holidays", "yearly 12-25 Christmas"),
+    ];
+    fields.extend(week);
+    let (status, _, location) = admin
+        .post("/agent/admin/sla/calendars", "/agent/admin/sla", &fields)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
+    let system = steward_domain::Actor::system();
+    let cal = app.service.calendars(&system).await.unwrap().pop().unwrap();
+    assert_eq!(cal.def.week[0].len(), 2);
+    assert_eq!(cal.def.holidays[0].yearly.as_deref(), Some("12-25"));
+    let ics = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:National Day\nDTSTART;VALUE=DATE:20261026\nRRULE:FREQ=YEARLY\nEND:VEVENT\nEND:VCALENDAR\n";
+    let holidays = "yearly 12-25 Christmas";
+    let mut import: Vec<(&str, &str)> = vec![
+        ("name", "Vienna office"),
+        ("time_zone", "Europe/Vienna"),
+        ("holidays", holidays),
+        ("ical", ics),
+        ("action", "import"),
+    ];
+    import.extend(week);
+    admin
+        .post(
+            &format!("/agent/admin/sla/calendars/{}", cal.id),
+            "/agent/admin/sla",
+            &import,
+        )
+        .await;
+    let cal = app.service.calendars(&system).await.unwrap().pop().unwrap();
+    assert_eq!(cal.def.holidays.len(), 2, "{:?}", cal.def.holidays);
+    // A mistake is named, and nothing is stored.
+    let mut bad: Vec<(&str, &str)> = vec![("name", "Bad"), ("time_zone", "Nowhere/Land")];
+    bad.extend(week);
+    let (status, html, _) = admin
+        .post("/agent/admin/sla/calendars", "/agent/admin/sla", &bad)
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(html.contains("time zone"), "{html}");
+    assert_eq!(app.service.calendars(&system).await.unwrap().len(), 1);
+
+    // A policy from the form: targets in minutes and hours:minutes, conditions, escalation.
+    let cal_id = cal.id.to_string();
+    let (status, _, _) = admin
+        .post(
+            "/agent/admin/sla/policies",
+            "/agent/admin/sla",
+            &[
+                ("name", "Incidents"),
+                ("position", "5"),
+                ("calendar", &cal_id),
+                ("warn_percent", "80"),
+                ("is_default", "1"),
+                ("critical_first", "15"),
+                ("critical_resolution", "4:00"),
+                ("medium_first", "1:00"),
+                ("type_incident", "1"),
+                ("pause_pending_requester", "1"),
+                ("pause_pending_vendor", "1"),
+                ("esc_assignee", "1"),
+                ("esc_managers", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let p = app
+        .service
+        .sla_policies(&system)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (p.name.as_str(), p.position, p.calendar_id),
+        ("Incidents", 5, Some(cal.id))
+    );
+    assert_eq!(p.rules.targets[0].resolution_minutes, Some(240));
+    assert_eq!(p.rules.targets[2].first_response_minutes, Some(60));
+    assert_eq!(p.rules.targets[3].first_response_minutes, None);
+    assert_eq!(p.rules.warn_percent, 80);
+    assert_eq!(p.rules.pause_in.len(), 2);
+    assert_eq!(p.applies.types, [steward_domain::TicketType::Incident]);
+    assert!(p.escalation.notify_managers && !p.escalation.notify_team_leads);
+    assert!(p.is_default);
+    let (_, html, _) = admin.get("/agent/admin/sla").await;
+    assert!(html.contains("Incidents") && html.contains("default"));
+    // The calendar in use cannot go.
+    let (status, html, _) = admin
+        .post(
+            &format!("/agent/admin/sla/calendars/{}", cal.id),
+            "/agent/admin/sla",
+            &[("action", "delete")],
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(html.contains("a policy uses this calendar"), "{html}");
+    assert_eq!(app.service.calendars(&system).await.unwrap().len(), 1);
+
+    // Technicians do not administer service levels.
+    let tom = Page::sign_in(app, "tom@msp.example", "a long enough password").await;
+    let (status, _, _) = tom.get("/agent/admin/sla").await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+}
+on_both!(service_levels_are_kept_on_the_admin_pages);
