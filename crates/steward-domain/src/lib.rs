@@ -9,6 +9,7 @@ pub mod ids;
 pub mod named;
 pub mod person;
 pub mod policy;
+pub mod rules;
 pub mod sla;
 pub mod ticket;
 pub mod validate;

@@ -287,7 +287,12 @@ impl Service {
             }
         };
         let mut ticket = ticket;
-        if !matches!(outcome, Ingested::Added { .. }) {
+        if matches!(outcome, Ingested::Added { .. }) {
+            let trigger = steward_domain::rules::Trigger::MessageAdded;
+            self.run_rules(&mut tx, &mut ticket, trigger).await?;
+        } else {
+            let trigger = steward_domain::rules::Trigger::Created;
+            self.run_rules(&mut tx, &mut ticket, trigger).await?;
             self.auto_assign(&mut tx, &mut ticket).await?;
         }
         self.ticket_changed(&mut tx, &mut ticket).await?;

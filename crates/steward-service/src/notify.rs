@@ -23,6 +23,8 @@ pub(crate) enum StaffEvent {
     SlaWarning(steward_domain::sla::Target, Timestamp),
     /// A service-level clock ran out at the instant given: whom the policy's escalation names.
     SlaBreach(steward_domain::sla::Target, Timestamp, Audience),
+    /// An automation rule's message, to whom it names.
+    Rule(steward_domain::rules::Recipient),
 }
 
 /// Who hears of a breach (from the policy's escalation).
@@ -41,6 +43,7 @@ impl StaffEvent {
             StaffEvent::RequesterReplied => "requester_replied",
             StaffEvent::SlaWarning(..) => "sla_warning",
             StaffEvent::SlaBreach(..) => "sla_breach",
+            StaffEvent::Rule(_) => "rule",
         }
     }
 }
@@ -112,8 +115,14 @@ impl Service {
                 Ok(_) | Err(StoreError::NotFound) => Vec::new(),
                 Err(e) => return Err(e.into()),
             },
-            StaffEvent::RequesterReplied | StaffEvent::SlaWarning(..) => {
+            StaffEvent::RequesterReplied
+            | StaffEvent::SlaWarning(..)
+            | StaffEvent::Rule(steward_domain::rules::Recipient::Assignee) => {
                 assignee_or_team(tx, t).await?
+            }
+            StaffEvent::Rule(steward_domain::rules::Recipient::Team) => team_staff(tx, t).await?,
+            StaffEvent::Rule(steward_domain::rules::Recipient::Managers) => {
+                tx.active_managers().await?
             }
             StaffEvent::SlaBreach(_, _, who) => {
                 let mut to = if who.assignee {
@@ -180,6 +189,10 @@ impl Service {
                 sla_template = sla_text(target, at, true);
                 &sla_template
             }
+            StaffEvent::Rule(_) => {
+                sla_template = "{message}\n\n#{number} {subject}\n{link}\n".to_string();
+                &sla_template
+            }
         };
         let link = self.mail.link_base.as_deref().map_or_else(
             || format!("/agent/tickets/{}", t.number),
@@ -194,6 +207,15 @@ impl Service {
             StaffEvent::RequesterReplied => format!("Requester answered: {}", t.subject),
             StaffEvent::SlaWarning(..) => format!("Due soon: {}", t.subject),
             StaffEvent::SlaBreach(..) => format!("Overdue: {}", t.subject),
+            StaffEvent::Rule(to) => format!(
+                "For the {}: {}",
+                match to {
+                    steward_domain::rules::Recipient::Assignee => "assignee",
+                    steward_domain::rules::Recipient::Team => "team",
+                    steward_domain::rules::Recipient::Managers => "managers",
+                },
+                t.subject
+            ),
         };
         let thread = tx.mail_ids_of(t.id).await?;
         for (_, email) in to {

@@ -356,6 +356,12 @@ impl Service {
                     )
                 };
                 self.notify_staff(&mut tx, &t, event, None, "", now).await?;
+                let trigger = if step == WARNING {
+                    steward_domain::rules::Trigger::SlaWarning
+                } else {
+                    steward_domain::rules::Trigger::SlaBreach
+                };
+                self.run_rules(&mut tx, &mut t, trigger).await?;
             }
         }
         // A breach can move the ticket to an escalation team and raise its priority (once: the

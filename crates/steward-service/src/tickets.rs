@@ -15,6 +15,7 @@ use crate::error::NotFoundAs;
 use crate::notices::{Notice, NoticeKind};
 use crate::notify::StaffEvent;
 use crate::{Result, Service, ServiceError};
+use steward_domain::rules::Trigger;
 
 /// A ticket to open.
 #[derive(Debug, Clone, Default)]
@@ -212,6 +213,8 @@ impl Service {
         }
         let given_assignee = ticket.assignee_id;
         // Handed to one of the team (who is told), or left for the team to take.
+        self.run_rules(&mut tx, &mut ticket, Trigger::Created)
+            .await?;
         self.auto_assign(&mut tx, &mut ticket).await?;
         self.ticket_changed(&mut tx, &mut ticket).await?;
         let said = body.as_deref().unwrap_or_default();
@@ -333,6 +336,7 @@ impl Service {
         tx.update_ticket(&t, tags_changed).await?;
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &changes)
             .await?;
+        self.run_rules(&mut tx, &mut t, Trigger::Updated).await?;
         self.ticket_changed(&mut tx, &mut t).await?;
         let changed = |f: Field| changes.iter().any(|c| c.field == f);
         if changed(Field::Status) {
@@ -421,6 +425,8 @@ impl Service {
                 self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
             }
         }
+        self.run_rules(&mut tx, &mut t, Trigger::MessageAdded)
+            .await?;
         self.ticket_changed(&mut tx, &mut t).await?;
         self.commit_announcing(tx, Notice::new(NoticeKind::Message, &t))
             .await?;
@@ -462,6 +468,7 @@ impl Service {
         tx.record_history(t.id, actor.person_id, now, EventAction::Changed, &[change])
             .await?;
         self.enqueue_status_mail(&mut tx, &t, actor, now).await?;
+        self.run_rules(&mut tx, &mut t, Trigger::Updated).await?;
         self.ticket_changed(&mut tx, &mut t).await?;
         self.commit_announcing(tx, Notice::new(NoticeKind::Changed, &t))
             .await?;

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod directory;
 pub mod jobs;
 pub mod mail;
+pub mod rules;
 pub mod sla;
 pub mod tickets;
 pub mod workspace;

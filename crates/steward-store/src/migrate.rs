@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_assignment.sql"),
         postgres: include_str!("../migrations/postgres/0007_assignment.sql"),
     },
+    Migration {
+        version: 8,
+        name: "rules",
+        sqlite: include_str!("../migrations/sqlite/0008_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0008_rules.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

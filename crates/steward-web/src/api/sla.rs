@@ -372,3 +372,114 @@ pub async fn failed_jobs(
             .collect(),
     ))
 }
+
+/// An automation rule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleOut {
+    pub id: i64,
+    pub name: String,
+    /// Rules run in order of position.
+    pub position: i64,
+    pub enabled: bool,
+    #[serde(flatten)]
+    pub definition: steward_domain::rules::RuleDef,
+}
+
+impl From<steward_domain::rules::Rule> for RuleOut {
+    fn from(r: steward_domain::rules::Rule) -> Self {
+        RuleOut {
+            id: r.id,
+            name: r.name,
+            position: r.position,
+            enabled: r.enabled,
+            definition: r.def,
+        }
+    }
+}
+
+/// A rule to create or replace.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RuleIn {
+    pub name: String,
+    #[serde(default)]
+    pub position: i64,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(flatten)]
+    pub definition: steward_domain::rules::RuleDef,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl From<RuleIn> for steward_service::RuleInput {
+    fn from(r: RuleIn) -> Self {
+        steward_service::RuleInput {
+            name: r.name,
+            position: r.position,
+            enabled: r.enabled,
+            def: r.definition,
+        }
+    }
+}
+
+/// The automation rules, in order (staff).
+#[utoipa::path(get, path = "/rules", tag = "service levels",
+    responses((status = 200, body = Vec<RuleOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_rules(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<RuleOut>>> {
+    let r = s.service.rules(caller.actor()).await?;
+    Ok(Json(r.into_iter().map(RuleOut::from).collect()))
+}
+
+/// Create a rule (admins and managers).
+#[utoipa::path(post, path = "/rules", tag = "service levels", request_body = RuleIn,
+    responses((status = 201, body = RuleOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_rule(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<RuleIn>,
+) -> ApiResult<(StatusCode, Json<RuleOut>)> {
+    let r = s.service.create_rule(caller.actor(), b.into()).await?;
+    Ok((StatusCode::CREATED, Json(r.into())))
+}
+
+/// Replace a rule (admins and managers).
+#[utoipa::path(put, path = "/rules/{id}", tag = "service levels", params(("id" = i64, Path)), request_body = RuleIn,
+    responses((status = 200, body = RuleOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_rule(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RuleIn>,
+) -> ApiResult<Json<RuleOut>> {
+    let r = s.service.update_rule(caller.actor(), id, b.into()).await?;
+    Ok(Json(r.into()))
+}
+
+/// Delete a rule (admins and managers).
+#[utoipa::path(delete, path = "/rules/{id}", tag = "service levels", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_rule(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    s.service.delete_rule(caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which open tickets would a rule's conditions match now? Nothing is changed (staff).
+#[utoipa::path(post, path = "/rules/test", tag = "service levels", request_body = RuleIn,
+    responses((status = 200, body = Vec<i64>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn test_rule(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<RuleIn>,
+) -> ApiResult<Json<Vec<i64>>> {
+    let t = s.service.test_rule(caller.actor(), &b.definition).await?;
+    Ok(Json(t.into_iter().map(|t| t.number).collect()))
+}

@@ -871,3 +871,174 @@ async fn teams_hand_out_tickets_to_who_is_there(app: &TestApp) {
     assert_eq!(mode["mode"], "least_open");
 }
 on_both!(teams_hand_out_tickets_to_who_is_there);
+
+async fn rules_act_on_events_in_order_without_loops(app: &TestApp) {
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let (_, tech) = app
+        .person("tech@msp.example", Role::Technician, None, false)
+        .await;
+    let (ann, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let network = expect(
+        app.post("/api/v1/teams", &admin, json!({"name": "Network"}))
+            .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let rule = |body: Value| {
+        let admin = admin.clone();
+        async move { app.post("/api/v1/rules", &admin, body).await }
+    };
+    expect(
+        rule(json!({"name": "VPN to network", "position": 10, "triggers": ["created"],
+            "conditions": {"all": [{"field": "subject", "op": "contains", "value": "vpn"}]},
+            "actions": [{"do": "set_team", "team": network}, {"do": "set_priority", "priority": "high"},
+                        {"do": "add_tag", "tag": "network"},
+                        {"do": "add_note", "text": "Check the VPN concentrator first."}],
+            "stop": true}))
+        .await,
+        201,
+    );
+    expect(
+        rule(
+            json!({"name": "Everything new", "position": 20, "triggers": ["created"],
+            "actions": [{"do": "add_tag", "tag": "triage"}]}),
+        )
+        .await,
+        201,
+    );
+    expect(
+        rule(
+            json!({"name": "High when touched", "position": 30, "triggers": ["updated"],
+            "conditions": {"all": [{"field": "priority", "op": "is", "value": "high"}]},
+            "actions": [{"do": "add_tag", "tag": "escalated"}]}),
+        )
+        .await,
+        201,
+    );
+    expect(
+        rule(
+            json!({"name": "Answers", "position": 40, "triggers": ["message_added"],
+            "conditions": {"any": [{"field": "tag", "op": "is", "value": "network"}]},
+            "actions": [{"do": "add_tag", "tag": "answered"}]}),
+        )
+        .await,
+        201,
+    );
+    // Mistakes are named; technicians may look, not change.
+    let bad = expect(
+        rule(json!({"name": "Bad", "triggers": ["created"],
+            "conditions": {"all": [{"field": "status", "op": "is", "value": "sleeping"}]},
+            "actions": [{"do": "add_tag", "tag": "x"}]}))
+        .await,
+        422,
+    );
+    assert_eq!(bad["error"]["field"], "conditions");
+    expect(
+        app.post("/api/v1/rules", &tech, json!({"name": "Mine", "triggers": ["created"], "actions": [{"do": "add_tag", "tag": "x"}]}))
+            .await,
+        403,
+    );
+    assert_eq!(
+        expect(app.get("/api/v1/rules", &tech).await, 200)
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    let open = |subject: &'static str| {
+        let admin = admin.clone();
+        async move {
+            expect(
+                app.post(
+                    "/api/v1/tickets",
+                    &admin,
+                    json!({"subject": subject, "requester_id": ann}),
+                )
+                .await,
+                201,
+            )
+        }
+    };
+    // The first matching rule acts and stops the rest; its own changes set off no rules.
+    let vpn = open("VPN down in Vienna").await;
+    assert_eq!(vpn["team_id"], network);
+    assert_eq!(vpn["priority"], "high");
+    assert_eq!(vpn["tags"], json!(["network"]));
+    let id = vpn["id"].as_i64().unwrap();
+    let notes = expect(
+        app.get(&format!("/api/v1/tickets/{id}/messages"), &tech)
+            .await,
+        200,
+    );
+    let note = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "internal")
+        .unwrap();
+    assert!(note["author_id"].is_null());
+    assert_eq!(note["body"], "Check the VPN concentrator first.");
+    let printer = open("Printer jams").await;
+    assert_eq!(printer["tags"], json!(["triage"]));
+
+    // Someone's change sets off the "updated" rules, once.
+    let changed = expect(
+        app.patch(
+            &format!("/api/v1/tickets/{id}"),
+            &tech,
+            json!({"subject": "VPN down in Vienna office"}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(changed["tags"], json!(["escalated", "network"]));
+    // A message sets off the "message added" rules.
+    expect(
+        app.post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            &tech,
+            json!({"body": "On it."}),
+        )
+        .await,
+        201,
+    );
+    let t = expect(app.get(&format!("/api/v1/tickets/{id}"), &tech).await, 200);
+    assert_eq!(t["tags"], json!(["answered", "escalated", "network"]));
+    let history = expect(
+        app.get(&format!("/api/v1/tickets/{id}/history"), &tech)
+            .await,
+        200,
+    );
+    assert!(history
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["actor_id"].is_null() && h["field"] == "team"));
+
+    // Test mode names the open tickets a rule's conditions match, and changes nothing.
+    let matched = expect(
+        app.post(
+            "/api/v1/rules/test",
+            &tech,
+            json!({"name": "t", "triggers": ["updated"],
+            "conditions": {"all": [{"field": "tag", "op": "is", "value": "triage"}]},
+            "actions": [{"do": "set_status", "status": "closed"}]}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(matched, json!([printer["number"]]));
+    let p = expect(
+        app.get(&format!("/api/v1/tickets/{}", printer["id"]), &tech)
+            .await,
+        200,
+    );
+    assert_eq!(p["status"], "new");
+}
+on_both!(rules_act_on_events_in_order_without_loops);

@@ -1,0 +1,218 @@
+//! Automation rules: kept by administrators and managers, run in the transaction of the event that
+//! sets them off (a ticket opened or changed, a message added, an SLA warning or breach). Their
+//! changes are recorded as made by Steward and do not set off rules again (no loops); an action the
+//! ticket's rules refuse (reopening a closed ticket, say) is skipped, never failing the event.
+
+use steward_domain::policy::{check, Action as Can};
+use steward_domain::rules::{self, Action, Rule, RuleDef, Trigger};
+use steward_domain::{validate, Actor, EventAction, MessageKind, Ticket, TicketPatch};
+use steward_store::{Conn, StoreError};
+
+use crate::error::NotFoundAs;
+use crate::notify::StaffEvent;
+use crate::{Result, Service, ServiceError};
+
+/// A rule as an administrator writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInput {
+    pub name: String,
+    pub position: i64,
+    pub enabled: bool,
+    pub def: RuleDef,
+}
+
+/// How many open tickets the test mode looks at.
+const TEST_LIMIT: i64 = 1000;
+
+impl Service {
+    pub async fn rules(&self, actor: &Actor) -> Result<Vec<Rule>> {
+        check(actor, Can::ViewServiceLevels).map_err(|d| ServiceError::denied(d, "rule"))?;
+        Ok(self.store.read().await?.list_rules().await?)
+    }
+
+    fn check_rule(actor: &Actor, r: &RuleInput) -> Result<String> {
+        check(actor, Can::ManageServiceLevels).map_err(|d| ServiceError::denied(d, "rule"))?;
+        let name = validate::name("name", &r.name)?;
+        r.def.check()?;
+        Ok(name)
+    }
+
+    pub async fn create_rule(&self, actor: &Actor, r: RuleInput) -> Result<Rule> {
+        let name = Self::check_rule(actor, &r)?;
+        let mut tx = self.store.write().await?;
+        let rule = tx
+            .insert_rule(&name, r.position, r.enabled, &r.def, self.now())
+            .await?;
+        tx.commit().await?;
+        Ok(rule)
+    }
+
+    pub async fn update_rule(&self, actor: &Actor, id: i64, r: RuleInput) -> Result<Rule> {
+        let name = Self::check_rule(actor, &r)?;
+        let mut tx = self.store.write().await?;
+        let rule = tx
+            .update_rule(id, &name, r.position, r.enabled, &r.def, self.now())
+            .await
+            .not_found_as("rule")?;
+        tx.commit().await?;
+        Ok(rule)
+    }
+
+    pub async fn delete_rule(&self, actor: &Actor, id: i64) -> Result<()> {
+        check(actor, Can::ManageServiceLevels).map_err(|d| ServiceError::denied(d, "rule"))?;
+        let mut tx = self.store.write().await?;
+        tx.delete_rule(id).await.not_found_as("rule")?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Test mode: the open tickets (up to 1,000, oldest first) whose fields meet a rule's
+    /// conditions now. Nothing is changed.
+    pub async fn test_rule(&self, actor: &Actor, def: &RuleDef) -> Result<Vec<Ticket>> {
+        check(actor, Can::ViewServiceLevels).map_err(|d| ServiceError::denied(d, "rule"))?;
+        let mut c = self.store.read().await?;
+        let ids = c.active_ticket_ids(0, TEST_LIMIT).await?;
+        let mut out = Vec::new();
+        for id in ids {
+            let t = c.get_ticket(id).await?;
+            if def.conditions.hold(&t) {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs the rules set off by `trigger` on `t`, in its transaction.
+    pub(crate) async fn run_rules(
+        &self,
+        tx: &mut Conn,
+        t: &mut Ticket,
+        trigger: Trigger,
+    ) -> Result<()> {
+        let all = tx.list_rules().await?;
+        if all.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        for rule in rules::matching(&all, trigger, t) {
+            for action in &rule.def.actions {
+                self.run_action(tx, t, rule, action, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn run_action(
+        &self,
+        tx: &mut Conn,
+        t: &mut Ticket,
+        rule: &Rule,
+        action: &Action,
+        now: steward_domain::Timestamp,
+    ) -> Result<()> {
+        let patch = match action {
+            Action::SetStatus { status } => TicketPatch {
+                status: Some(*status),
+                ..Default::default()
+            },
+            Action::SetPriority { priority } => TicketPatch {
+                priority: Some(*priority),
+                ..Default::default()
+            },
+            Action::SetType { ticket_type } => TicketPatch {
+                ticket_type: Some(*ticket_type),
+                ..Default::default()
+            },
+            Action::SetTeam { team } => {
+                if let Some(team) = team {
+                    if let Err(StoreError::NotFound) = tx.get_team(*team).await {
+                        tracing::warn!(
+                            rule = rule.id,
+                            team = team.0,
+                            "rule names a team that is gone"
+                        );
+                        return Ok(());
+                    }
+                }
+                TicketPatch {
+                    team_id: Some(*team),
+                    ..Default::default()
+                }
+            }
+            Action::Assign { person } => {
+                if let Some(p) = person {
+                    match tx.get_person(*p).await {
+                        Ok(p) if p.active && p.role.is_staff() => {}
+                        _ => {
+                            tracing::warn!(
+                                rule = rule.id,
+                                person = p.0,
+                                "rule assigns to someone who cannot take tickets"
+                            );
+                            return Ok(());
+                        }
+                    }
+                }
+                TicketPatch {
+                    assignee_id: Some(*person),
+                    ..Default::default()
+                }
+            }
+            Action::SetCategory { category } => {
+                if let Some(c) = category {
+                    if let Err(StoreError::NotFound) = tx.get_category(*c).await {
+                        return Ok(());
+                    }
+                }
+                TicketPatch {
+                    category_id: Some(*category),
+                    ..Default::default()
+                }
+            }
+            Action::AddTag { tag } => TicketPatch {
+                add_tags: vec![tag.clone()],
+                ..Default::default()
+            },
+            Action::RemoveTag { tag } => TicketPatch {
+                remove_tags: vec![tag.clone()],
+                ..Default::default()
+            },
+            Action::AddNote { text } => {
+                if t.status == steward_domain::Status::Closed {
+                    return Ok(());
+                }
+                tx.insert_message(t.id, None, MessageKind::Internal, text, now)
+                    .await?;
+                tx.record_history(t.id, None, now, EventAction::Noted, &[])
+                    .await?;
+                return Ok(());
+            }
+            Action::Notify { to, message } => {
+                self.notify_staff(tx, t, StaffEvent::Rule(*to), None, message, now)
+                    .await?;
+                return Ok(());
+            }
+        };
+        let mut next = t.clone();
+        match next.apply(patch, now) {
+            Ok(changes) if !changes.is_empty() => {
+                let tags = changes
+                    .iter()
+                    .any(|c| c.field == steward_domain::Field::Tags);
+                tx.update_ticket(&next, tags).await?;
+                tx.record_history(t.id, None, now, EventAction::Changed, &changes)
+                    .await?;
+                *t = next;
+                if let Action::Assign { person: Some(p) } = action {
+                    self.notify_staff(tx, t, StaffEvent::Assigned(*p), None, "", now)
+                        .await?;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::info!(rule = rule.id, ticket = t.number, error = %e, "rule action skipped");
+            }
+        }
+        Ok(())
+    }
+}
