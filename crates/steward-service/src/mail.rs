@@ -654,6 +654,15 @@ impl Service {
             .map_or_else(|| received_at.to_string(), |m| m.address.clone())
     }
 
+    /// The address mail about a ticket is sent from: the mailbox it came in on, else the first
+    /// configured mailbox; `None` when no mailbox is configured (then nothing is sent).
+    pub(crate) async fn ticket_sender(&self, tx: &mut Conn, t: &Ticket) -> Result<Option<String>> {
+        Ok(match tx.ticket_mailbox(t.id).await? {
+            Some(m) => Some(self.sending_address(&m)),
+            None => self.mail.mailboxes.first().map(|m| m.address.clone()),
+        })
+    }
+
     /// Writes a staff member's public reply to the outbox, to the requester, from the mailbox the
     /// ticket came in on (or the first configured one), threaded onto the ticket's mail.
     pub(crate) async fn enqueue_reply(
@@ -666,12 +675,8 @@ impl Service {
         if !self.mail.send {
             return Ok(());
         }
-        let from = match tx.ticket_mailbox(t.id).await? {
-            Some(m) => self.sending_address(&m),
-            None => match self.mail.mailboxes.first() {
-                Some(m) => m.address.clone(),
-                None => return Ok(()),
-            },
+        let Some(from) = self.ticket_sender(tx, t).await? else {
+            return Ok(());
         };
         let requester = tx.get_person(t.requester_id).await?;
         let cc: Vec<String> = tx
@@ -728,12 +733,8 @@ impl Service {
         if !self.mail.send || actor.person_id == Some(t.requester_id) {
             return Ok(());
         }
-        let from = match tx.ticket_mailbox(t.id).await? {
-            Some(m) => self.sending_address(&m),
-            None => match self.mail.mailboxes.first() {
-                Some(m) => m.address.clone(),
-                None => return Ok(()),
-            },
+        let Some(from) = self.ticket_sender(tx, t).await? else {
+            return Ok(());
         };
         let requester = tx.get_person(t.requester_id).await?;
         if !requester.active {

@@ -101,12 +101,8 @@ impl Service {
         if !self.mail.send || !self.mail.notify_staff {
             return Ok(());
         }
-        let from = match tx.ticket_mailbox(t.id).await? {
-            Some(m) => self.sending_address(&m),
-            None => match self.mail.mailboxes.first() {
-                Some(m) => m.address.clone(),
-                None => return Ok(()),
-            },
+        let Some(from) = self.ticket_sender(tx, t).await? else {
+            return Ok(());
         };
         let mut to: Vec<(PersonId, String)> = match event {
             StaffEvent::NewInQueue => team_staff(tx, t).await?,

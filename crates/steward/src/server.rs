@@ -406,35 +406,23 @@ impl Workers {
     }
 }
 
-/// Runs due jobs (SLA checks, …): what is due, then again after `every`, until `stop` turns true
-/// (finishing the job in hand).
-pub fn spawn_scheduler(
-    service: Service,
+/// Runs `round` again and again until `stop` turns true: at once while it says there is more to
+/// do, else after `every`. A round in hand is finished, never cut off.
+fn spawn_rounds<F, Fut>(
     every: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
-) -> JoinHandle<()> {
-    const BATCH: usize = 100;
+    mut round: F,
+) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
     tokio::spawn(async move {
         loop {
             if *stop.borrow() {
                 return;
             }
-            let mut more = false;
-            match service.run_due_jobs(BATCH).await {
-                Ok(r) => {
-                    if r.retrying + r.failed > 0 {
-                        tracing::warn!(
-                            done = r.done,
-                            retrying = r.retrying,
-                            failed = r.failed,
-                            "jobs"
-                        );
-                    }
-                    more = r.done + r.retrying + r.failed >= BATCH;
-                }
-                Err(e) => tracing::warn!(error = %e, "running due jobs"),
-            }
-            if more {
+            if round().await {
                 continue;
             }
             tokio::select! {
@@ -445,22 +433,50 @@ pub fn spawn_scheduler(
     })
 }
 
-/// Sends the outbox: what is due, then again after `every`, until `stop` turns true. Works in
-/// small batches so that a stop waits for little (a message in hand is finished, never dropped
-/// half-sent, which could send it twice).
+/// Runs due jobs (SLA checks, auto-closing, …) until `stop` turns true.
+pub fn spawn_scheduler(
+    service: Service,
+    every: std::time::Duration,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    const BATCH: usize = 100;
+    spawn_rounds(every, stop, move || {
+        let service = service.clone();
+        async move {
+            match service.run_due_jobs(BATCH).await {
+                Ok(r) => {
+                    if r.retrying + r.failed > 0 {
+                        tracing::warn!(
+                            done = r.done,
+                            retrying = r.retrying,
+                            failed = r.failed,
+                            "jobs"
+                        );
+                    }
+                    r.done + r.retrying + r.failed >= BATCH
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "running due jobs");
+                    false
+                }
+            }
+        }
+    })
+}
+
+/// Sends the outbox until `stop` turns true, in small batches so that a stop waits for little (a
+/// message in hand is finished, never dropped half-sent, which could send it twice).
 pub fn spawn_mail_delivery(
     service: Service,
     sender: steward_service::SmtpSender,
     every: std::time::Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     const BATCH: i64 = 10;
-    tokio::spawn(async move {
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let mut more = false;
+    let sender = std::sync::Arc::new(sender);
+    spawn_rounds(every, stop, move || {
+        let (service, sender) = (service.clone(), sender.clone());
+        async move {
             match service.deliver_mail(&sender, BATCH).await {
                 Ok(d) if d.sent + d.retrying + d.failed > 0 => {
                     tracing::info!(
@@ -469,17 +485,13 @@ pub fn spawn_mail_delivery(
                         failed = d.failed,
                         "outbox"
                     );
-                    more = (d.sent + d.retrying + d.failed) as i64 >= BATCH;
+                    (d.sent + d.retrying + d.failed) as i64 >= BATCH
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "sending the outbox"),
-            }
-            if more {
-                continue;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = stop.changed() => return,
+                Ok(_) => false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sending the outbox");
+                    false
+                }
             }
         }
     })
