@@ -4,6 +4,7 @@
 pub mod assign;
 pub mod calendar;
 pub mod directory;
+pub mod downtime;
 pub mod error;
 pub mod ids;
 pub mod named;

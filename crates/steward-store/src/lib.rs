@@ -16,6 +16,7 @@ mod rows;
 pub mod assign;
 pub mod auth;
 pub mod directory;
+pub mod downtime;
 pub mod jobs;
 pub mod mail;
 pub mod rules;

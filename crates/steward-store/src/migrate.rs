@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_rules.sql"),
         postgres: include_str!("../migrations/postgres/0008_rules.sql"),
     },
+    Migration {
+        version: 9,
+        name: "downtime",
+        sqlite: include_str!("../migrations/sqlite/0009_downtime.sql"),
+        postgres: include_str!("../migrations/postgres/0009_downtime.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    categories, organisations, people, session, sla, teams, tickets, tokens, watchers,
+    categories, downtime, organisations, people, session, sla, teams, tickets, tokens, watchers,
 };
 use crate::error::ApiError;
 use crate::pages::{account, admin, agent, assets, live, portal, service_levels};
@@ -73,6 +73,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sla::list_rules, sla::create_rule))
         .routes(routes!(sla::update_rule, sla::delete_rule))
         .routes(routes!(sla::test_rule))
+        .routes(routes!(downtime::list, downtime::create))
+        .routes(routes!(downtime::end))
+        .routes(routes!(downtime::report))
+        .routes(routes!(downtime::set_commitment))
         .routes(routes!(teams::get_assignment, teams::put_assignment))
         .routes(routes!(people::get_away, people::put_away))
         .routes(routes!(organisations::list, organisations::create))

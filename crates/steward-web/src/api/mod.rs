@@ -2,6 +2,7 @@
 //! fields; response types are built from domain values here, never by the domain itself.
 
 pub mod categories;
+pub mod downtime;
 pub mod organisations;
 pub mod people;
 pub mod session;

@@ -1042,3 +1042,130 @@ async fn rules_act_on_events_in_order_without_loops(app: &TestApp) {
     assert_eq!(p["status"], "new");
 }
 on_both!(rules_act_on_events_in_order_without_loops);
+
+async fn downtime_is_measured_against_the_monthly_commitment(app: &TestApp) {
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let (_, tech) = app
+        .person("tech@msp.example", Role::Technician, None, false)
+        .await;
+    let (_, ann) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let acme = expect(
+        app.post("/api/v1/organisations", &admin, json!({"name": "Acme"}))
+            .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let commit = |org: Option<i64>, max: i64| {
+        let admin = admin.clone();
+        async move {
+            app.call(
+                reqwest::Method::PUT,
+                "/api/v1/downtime-commitments",
+                Some(&admin),
+                Some(json!({"service": "Email", "organisation_id": org, "max_minutes_per_month": max})),
+            )
+            .await
+        }
+    };
+    expect(commit(None, 120).await, 200);
+    expect(commit(Some(acme), 60).await, 200);
+    // Set again: replaced, not doubled.
+    expect(commit(Some(acme), 90).await, 200);
+    let record = |body: Value| {
+        let tech = tech.clone();
+        async move { app.post("/api/v1/downtimes", &tech, body).await }
+    };
+    // An hour for everyone, and 45 minutes for Acme only (overlapping by 15), and one across the
+    // end of March.
+    expect(
+        record(json!({"service": "Email", "started_at": "2026-03-02T10:00:00Z", "ended_at": "2026-03-02T11:00:00Z"}))
+            .await,
+        201,
+    );
+    expect(
+        record(json!({"service": "email", "organisation_id": acme, "started_at": "2026-03-02T10:45:00Z",
+                      "ended_at": "2026-03-02T11:30:00Z", "note": "Acme's mail gateway"}))
+            .await,
+        201,
+    );
+    let ongoing = expect(
+        record(json!({"service": "Email", "started_at": "2026-03-31T23:30:00Z"})).await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    expect(
+        app.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/downtimes/{ongoing}/end"),
+            Some(&tech),
+            Some(json!({"ended_at": "2026-04-01T00:30:00Z"})),
+        )
+        .await,
+        200,
+    );
+    // Mistakes are refused.
+    expect(
+        record(json!({"service": "Email", "started_at": "2026-03-02T10:00:00Z", "ended_at": "2026-03-02T09:00:00Z"}))
+            .await,
+        422,
+    );
+    let (status, _) = app
+        .post(
+            "/api/v1/downtimes",
+            &ann,
+            json!({"service": "Email", "started_at": "2026-03-02T10:00:00Z"}),
+        )
+        .await;
+    assert!(status == 403 || status == 404, "{status}");
+
+    let report = expect(
+        app.get("/api/v1/downtimes/report?month=2026-03", &tech)
+            .await,
+        200,
+    );
+    let row = |org: Value| {
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["organisation_id"] == org)
+            .unwrap()
+            .clone()
+    };
+    // Everyone: 60 + 30 minutes in March. Acme: 60 + 30 for everyone, plus its own 30 not
+    // overlapping those = 120 > 90.
+    let all = row(Value::Null);
+    assert_eq!(
+        (all["down_minutes"].as_i64(), all["kept"].as_bool()),
+        (Some(90), Some(true))
+    );
+    let a = row(json!(acme));
+    assert_eq!(
+        (a["down_minutes"].as_i64(), a["kept"].as_bool()),
+        (Some(120), Some(false))
+    );
+    assert_eq!(a["max_minutes"], 90);
+    let april = expect(
+        app.get("/api/v1/downtimes/report?month=2026-04", &tech)
+            .await,
+        200,
+    );
+    assert!(april
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["down_minutes"] == 30));
+    expect(
+        app.get("/api/v1/downtimes/report?month=March", &tech).await,
+        400,
+    );
+    let listed = expect(app.get("/api/v1/downtimes?month=2026-03", &tech).await, 200);
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+}
+on_both!(downtime_is_measured_against_the_monthly_commitment);
