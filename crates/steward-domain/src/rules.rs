@@ -134,6 +134,11 @@ pub enum Action {
         to: Recipient,
         message: String,
     },
+    /// A POST of the event and the ticket as JSON to an `http(s)` URL, signed with the
+    /// installation's webhook secret (sent by the scheduler: retried, never blocking the event).
+    Webhook {
+        url: String,
+    },
 }
 
 /// A rule as stored.
@@ -270,6 +275,16 @@ impl RuleDef {
                 Action::AddTag { tag } | Action::RemoveTag { tag } => {
                     crate::validate::tag(tag)
                         .map_err(|e| crate::DomainError::invalid("actions", e.to_string()))?;
+                }
+                Action::Webhook { url }
+                    if !(url.starts_with("https://") || url.starts_with("http://"))
+                        || url.len() > 2000
+                        || url.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+                {
+                    return Err(crate::DomainError::invalid(
+                        "actions",
+                        "a webhook needs an http:// or https:// address",
+                    ));
                 }
                 Action::AddNote { text } | Action::Notify { message: text, .. }
                     if text.trim().is_empty() || text.chars().count() > 10_000 =>

@@ -14,6 +14,8 @@ use crate::{Result, Service, ServiceError};
 pub(crate) const SLA_CHECK: &str = "sla_check";
 /// Closing a resolved ticket.
 pub(crate) const AUTO_CLOSE: &str = "auto_close";
+/// A rule's webhook call.
+pub(crate) const WEBHOOK: &str = "webhook";
 
 /// How long a worker holds a job it took.
 const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
@@ -83,6 +85,7 @@ impl Service {
         match (job.kind.as_str(), job.ticket_id) {
             (SLA_CHECK, Some(t)) => self.sla_check(t).await,
             (AUTO_CLOSE, Some(t)) => self.auto_close(t).await,
+            (WEBHOOK, _) => self.call_webhook(&job.payload).await,
             (kind, _) => Err(ServiceError::invalid(
                 "kind",
                 format!("no job of kind {kind:?} exists (made by a newer Steward?)"),
@@ -144,6 +147,39 @@ impl Service {
             crate::notices::Notice::new(crate::notices::NoticeKind::Changed, &t),
         )
         .await?;
+        Ok(())
+    }
+
+    /// POSTs a rule's webhook: the body as JSON, signed `X-Steward-Signature: sha256=<hex>` (HMAC
+    /// of the body with the webhook secret) when a secret is set. Anything but a 2xx answer is a
+    /// failure, retried by the scheduler.
+    async fn call_webhook(&self, payload: &str) -> Result<()> {
+        use hmac::Mac;
+        let bad = |m: String| ServiceError::invalid("webhook", m);
+        let v: serde_json::Value = serde_json::from_str(payload)
+            .map_err(|e| bad(format!("stored call unreadable: {e}")))?;
+        let url = v["url"].as_str().ok_or_else(|| bad("no address".into()))?;
+        let body = v["body"].to_string();
+        let mut req = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("user-agent", concat!("Steward/", env!("CARGO_PKG_VERSION")));
+        if let Some(secret) = &self.webhook_secret {
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+                .map_err(|e| bad(e.to_string()))?;
+            mac.update(body.as_bytes());
+            let sig = hex::encode(mac.finalize().into_bytes());
+            req = req.header("x-steward-signature", format!("sha256={sig}"));
+        }
+        let res = req
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| bad(format!("{url}: {e}")))?;
+        if !res.status().is_success() {
+            return Err(bad(format!("{url} answered {}", res.status())));
+        }
         Ok(())
     }
 

@@ -54,6 +54,10 @@ pub struct Service {
     mail: Arc<MailSettings>,
     /// Resolved tickets close after this long (`None`: never).
     auto_close: Option<jiff::SignedDuration>,
+    /// Signs rule webhooks (HMAC-SHA256), when set.
+    webhook_secret: Option<Arc<str>>,
+    /// For rule webhooks.
+    http: reqwest::Client,
 }
 
 impl Service {
@@ -66,7 +70,19 @@ impl Service {
             counts: Arc::default(),
             mail: Arc::default(),
             auto_close: None,
+            webhook_secret: None,
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
         }
+    }
+
+    /// The same service signing rule webhooks with `secret`.
+    pub fn with_webhook_secret(mut self, secret: Option<String>) -> Self {
+        self.webhook_secret = secret.filter(|s| !s.is_empty()).map(Arc::from);
+        self
     }
 
     /// The same service closing resolved tickets after `days` (0: never).

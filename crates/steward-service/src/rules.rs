@@ -96,7 +96,7 @@ impl Service {
         let now = self.now();
         for rule in rules::matching(&all, trigger, t) {
             for action in &rule.def.actions {
-                self.run_action(tx, t, rule, action, now).await?;
+                self.run_action(tx, t, rule, trigger, action, now).await?;
             }
         }
         Ok(())
@@ -107,6 +107,7 @@ impl Service {
         tx: &mut Conn,
         t: &mut Ticket,
         rule: &Rule,
+        trigger: Trigger,
         action: &Action,
         now: steward_domain::Timestamp,
     ) -> Result<()> {
@@ -189,6 +190,24 @@ impl Service {
             }
             Action::Notify { to, message } => {
                 self.notify_staff(tx, t, StaffEvent::Rule(*to), None, message, now)
+                    .await?;
+                return Ok(());
+            }
+            Action::Webhook { url } => {
+                let body = serde_json::json!({
+                    "event": trigger,
+                    "rule": rule.name,
+                    "at": now.to_string(),
+                    "ticket": {
+                        "id": t.id.0, "number": t.number, "subject": t.subject,
+                        "type": t.ticket_type, "status": t.status, "priority": t.priority,
+                        "team_id": t.team_id.map(|x| x.0), "assignee_id": t.assignee_id.map(|x| x.0),
+                        "requester_id": t.requester_id.0,
+                        "organisation_id": t.organisation_id.map(|x| x.0), "tags": t.tags,
+                    },
+                });
+                let payload = serde_json::json!({"url": url, "body": body}).to_string();
+                tx.schedule_job(crate::jobs::WEBHOOK, Some(t.id), &payload, None, now, now)
                     .await?;
                 return Ok(());
             }

@@ -441,7 +441,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let svc = svc
         .clone()
         .with_mail(server::mail_settings(&config, &svc).await?)
-        .with_auto_close(config.tickets.auto_close_days);
+        .with_auto_close(config.tickets.auto_close_days)
+        .with_webhook_secret(config.automation.secret()?);
     if let Some((admin, secret)) = svc.bootstrap_admin(&config.admin_email).await? {
         println!();
         println!("  Steward created the administrator {}.", admin.email);

@@ -52,6 +52,11 @@ log_level = "info"
 # Close resolved tickets after this many days without a reopening (0: never).
 auto_close_days = 7
 
+# Automation rules.
+[automation]
+# Webhooks of rules carry X-Steward-Signature: sha256=<HMAC-SHA256 of the body with this secret>.
+# webhook_secret_file = "/run/secrets/steward-webhook"   # or webhook_secret = "…"
+
 # The e-mail channel.
 [mail]
 # The ticket tag in subjects is [PREFIX#1234]; the default, "", gives [#1234].
@@ -262,6 +267,8 @@ pub struct FileConfig {
     pub mail: MailConfig,
     #[serde(default)]
     pub tickets: TicketsConfig,
+    #[serde(default)]
+    pub automation: AutomationConfig,
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
@@ -289,6 +296,45 @@ pub struct Config {
     pub log_level: String,
     pub mail: MailConfig,
     pub tickets: TicketsConfig,
+    pub automation: AutomationConfig,
+}
+
+/// The `[automation]` section.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutomationConfig {
+    pub webhook_secret: Option<String>,
+    /// Read the secret from this file instead.
+    pub webhook_secret_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for AutomationConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AutomationConfig")
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "***"),
+            )
+            .field("webhook_secret_file", &self.webhook_secret_file)
+            .finish()
+    }
+}
+
+impl AutomationConfig {
+    /// The webhook secret, from the file if one is named.
+    pub fn secret(&self) -> anyhow::Result<Option<String>> {
+        match (&self.webhook_secret, &self.webhook_secret_file) {
+            (_, Some(f)) => Ok(Some(
+                std::fs::read_to_string(f)
+                    .map_err(|e| {
+                        anyhow::anyhow!("cannot read webhook_secret_file {}: {e}", f.display())
+                    })?
+                    .trim()
+                    .to_string(),
+            )),
+            (s, None) => Ok(s.clone()),
+        }
+    }
 }
 
 /// The `[tickets]` section.
@@ -319,6 +365,7 @@ impl Default for Config {
             log_level: "info".into(),
             mail: MailConfig::default(),
             tickets: TicketsConfig::default(),
+            automation: AutomationConfig::default(),
         }
     }
 }
@@ -368,6 +415,7 @@ impl fmt::Debug for Config {
             .field("log_level", &self.log_level)
             .field("mail", &self.mail)
             .field("tickets", &self.tickets)
+            .field("automation", &self.automation)
             .finish()
     }
 }
@@ -451,6 +499,7 @@ pub fn load(path: Option<&Path>, overrides: Overrides) -> Result<Config, ConfigE
             .unwrap_or(d.log_level),
         mail: file.mail,
         tickets: file.tickets,
+        automation: file.automation,
     })
 }
 

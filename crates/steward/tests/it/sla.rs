@@ -1169,3 +1169,130 @@ async fn downtime_is_measured_against_the_monthly_commitment(app: &TestApp) {
     assert_eq!(listed.as_array().unwrap().len(), 3);
 }
 on_both!(downtime_is_measured_against_the_monthly_commitment);
+
+/// The requests a receiver got: signature header and body.
+type Calls = std::sync::Arc<std::sync::Mutex<Vec<(Option<String>, String)>>>;
+
+/// A web server on loopback that answers the first `fail` requests with 500, then 200, and keeps
+/// each request's signature header and body.
+async fn hook_receiver(fail: usize) -> (String, Calls) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got: Calls = Default::default();
+    let keep = got.clone();
+    tokio::spawn(async move {
+        let mut n = 0;
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Headers, then as much body as Content-Length says.
+            let (head, body) = loop {
+                let r = sock.read(&mut chunk).await.unwrap_or(0);
+                if r == 0 {
+                    break (String::new(), String::new());
+                }
+                buf.extend_from_slice(&chunk[..r]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(i) = text.find("\r\n\r\n") {
+                    let head = text[..i].to_string();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= i + 4 + len {
+                        break (head, text[i + 4..i + 4 + len].to_string());
+                    }
+                }
+            };
+            let sig = head.lines().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with("x-steward-signature:")
+                    .then(|| l[20..].trim().to_string())
+            });
+            keep.lock().unwrap().push((sig, body));
+            n += 1;
+            let status = if n <= fail {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            let _ = sock
+                .write_all(
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
+                .await;
+        }
+    });
+    (url, got)
+}
+
+async fn rule_webhooks_are_signed_and_retried(app: &TestApp) {
+    use hmac::Mac;
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let (ann, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let (url, got) = hook_receiver(1).await;
+    expect(
+        app.post(
+            "/api/v1/rules",
+            &admin,
+            json!({"name": "Tell the monitoring", "triggers": ["created"],
+                   "actions": [{"do": "webhook", "url": url}]}),
+        )
+        .await,
+        201,
+    );
+    expect(
+        app.post(
+            "/api/v1/rules",
+            &admin,
+            json!({"name": "Bad hook", "triggers": ["created"], "actions": [{"do": "webhook", "url": "ftp://x"}]}),
+        )
+        .await,
+        422,
+    );
+    let t = expect(
+        app.post(
+            "/api/v1/tickets",
+            &admin,
+            json!({"subject": "Disk full", "requester_id": ann}),
+        )
+        .await,
+        201,
+    );
+    let svc = app
+        .service
+        .clone()
+        .with_webhook_secret(Some("s3cret".into()));
+    // The first call fails (500): retried later, not lost.
+    let r = svc.run_due_jobs(10).await.unwrap();
+    assert_eq!((r.done, r.retrying), (0, 1));
+    app.clock.advance(jiff::SignedDuration::from_mins(2));
+    let r = svc.run_due_jobs(10).await.unwrap();
+    assert_eq!(r.done, 1);
+    let calls = got.lock().unwrap().clone();
+    assert_eq!(calls.len(), 2);
+    let (sig, body) = &calls[1];
+    let v: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["event"], "created");
+    assert_eq!(v["rule"], "Tell the monitoring");
+    assert_eq!(v["ticket"]["number"], t["number"]);
+    assert_eq!(v["ticket"]["subject"], "Disk full");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").unwrap();
+    mac.update(body.as_bytes());
+    let want = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    assert_eq!(sig.as_deref(), Some(want.as_str()));
+}
+on_both!(rule_webhooks_are_signed_and_retried);
