@@ -134,6 +134,12 @@ pub enum Action {
         to: Recipient,
         message: String,
     },
+    /// A mail to the requester from the ticket's mailbox, threaded with the ticket's mail.
+    /// Placeholders: `{number}`, `{tag}`, `{subject}`, `{requester}`.
+    EmailRequester {
+        subject: String,
+        body: String,
+    },
     /// A POST of the event and the ticket as JSON to an `http(s)` URL, signed with the
     /// installation's webhook secret (sent by the scheduler: retried, never blocking the event).
     Webhook {
@@ -284,6 +290,17 @@ impl RuleDef {
                     return Err(crate::DomainError::invalid(
                         "actions",
                         "a webhook needs an http:// or https:// address",
+                    ));
+                }
+                Action::EmailRequester { subject, body }
+                    if subject.trim().is_empty()
+                        || subject.chars().count() > 250
+                        || body.trim().is_empty()
+                        || body.chars().count() > 10_000 =>
+                {
+                    return Err(crate::DomainError::invalid(
+                        "actions",
+                        "a mail needs a subject (up to 250 characters) and a text",
                     ));
                 }
                 Action::AddNote { text } | Action::Notify { message: text, .. }

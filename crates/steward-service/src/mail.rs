@@ -765,6 +765,50 @@ impl Service {
         Ok(())
     }
 
+    /// A rule's mail to the requester (automatic, threaded with the ticket's mail, tagged).
+    pub(crate) async fn enqueue_rule_mail(
+        &self,
+        tx: &mut Conn,
+        t: &Ticket,
+        rule: &str,
+        subject: &str,
+        body: &str,
+        now: steward_domain::Timestamp,
+    ) -> Result<()> {
+        if !self.mail.send {
+            return Ok(());
+        }
+        let Some(from) = self.ticket_sender(tx, t).await? else {
+            return Ok(());
+        };
+        let requester = tx.get_person(t.requester_id).await?;
+        if !requester.active {
+            return Ok(());
+        }
+        let thread = tx.mail_ids_of(t.id).await?;
+        let subject = self.fill(subject, t, &requester.name, "");
+        tracing::debug!(rule, ticket = t.number, "rule mail to the requester");
+        tx.enqueue_mail(
+            &OutboxMail {
+                ticket_id: Some(t.id),
+                kind: "rule".into(),
+                to: requester.email,
+                cc: Vec::new(),
+                from: from.clone(),
+                subject: reply_subject(&subject, t.number, &self.mail.tag_prefix),
+                body: self.fill(body, t, &requester.name, ""),
+                message_id: new_message_id(&from)?,
+                in_reply_to: thread.last().cloned(),
+                references: thread.join(" "),
+                automatic: true,
+                in_thread: true,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A template with its placeholders filled in for a ticket.
     pub(crate) fn fill(
         &self,

@@ -193,6 +193,11 @@ impl Service {
                     .await?;
                 return Ok(());
             }
+            Action::EmailRequester { subject, body } => {
+                self.enqueue_rule_mail(tx, t, &rule.name, subject, body, now)
+                    .await?;
+                return Ok(());
+            }
             Action::Webhook { url } => {
                 let body = serde_json::json!({
                     "event": trigger,

@@ -1296,3 +1296,86 @@ async fn rule_webhooks_are_signed_and_retried(app: &TestApp) {
     assert_eq!(sig.as_deref(), Some(want.as_str()));
 }
 on_both!(rule_webhooks_are_signed_and_retried);
+
+async fn a_rule_can_mail_the_requester(app: &TestApp) {
+    use steward_domain::rules::{Action, RuleDef, Trigger};
+    use steward_domain::{Actor, PersonId};
+    use steward_service::{MailSettings, Mailbox, RuleInput};
+    let svc = app.service.clone().with_mail(MailSettings {
+        mailboxes: vec![Mailbox {
+            address: "help@msp.example".into(),
+            team: None,
+            ticket_type: steward_domain::TicketType::Incident,
+            category: None,
+        }],
+        send: true,
+        ..Default::default()
+    });
+    let (ann, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    svc.create_rule(
+        &Actor::system(),
+        RuleInput {
+            name: "Outage notice".into(),
+            position: 0,
+            enabled: true,
+            def: RuleDef {
+                triggers: vec![Trigger::Created],
+                conditions: serde_json::from_value(json!({"all": [
+                    {"field": "subject", "op": "contains", "value": "outage"}]}))
+                .unwrap(),
+                actions: vec![Action::EmailRequester {
+                    subject: "Known outage: {subject}".into(),
+                    body: "Hello {requester}, we know about it; see {tag}.".into(),
+                }],
+                stop: false,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    let t = svc
+        .create_ticket(
+            &Actor::system(),
+            steward_service::CreateTicket {
+                subject: "Mail outage".into(),
+                requester_id: Some(PersonId(ann)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    svc.create_ticket(
+        &Actor::system(),
+        steward_service::CreateTicket {
+            subject: "Printer".into(),
+            requester_id: Some(PersonId(ann)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let out = app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .list_outbox(10)
+        .await
+        .unwrap();
+    let rule_mail: Vec<_> = out.iter().filter(|e| e.mail.kind == "rule").collect();
+    assert_eq!(rule_mail.len(), 1);
+    let m = &rule_mail[0].mail;
+    assert_eq!(m.to, "ann@acme.example");
+    assert_eq!(
+        m.subject,
+        format!("[#{}] Known outage: Mail outage", t.number)
+    );
+    assert_eq!(
+        m.body,
+        format!("Hello ann, we know about it; see [#{}].", t.number)
+    );
+    assert!(m.automatic);
+}
+on_both!(a_rule_can_mail_the_requester);
