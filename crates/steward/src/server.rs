@@ -301,6 +301,14 @@ pub fn imap_sources(
             Security::Tls => 993,
             Security::StartTls | Security::None => 143,
         });
+        // A password in clear text crosses no network: "none" is for a server on this machine.
+        let loopback = matches!(i.host.as_str(), "localhost" | "127.0.0.1" | "::1" | "[::1]");
+        if security == Security::None && !loopback {
+            anyhow::bail!(
+                "{what}: security \"none\" would send the password in clear text to {}; use tls or starttls (none is only for a server on this machine)",
+                i.host
+            );
+        }
         let password = match (&i.password, &i.password_file) {
             (Some(p), _) => p.clone(),
             (None, Some(f)) => std::fs::read_to_string(f)
@@ -495,4 +503,66 @@ pub fn spawn_mail_delivery(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::{ImapConfig, MailboxConfig};
+
+    fn with_imap(host: &str, security: &str, after: Option<&str>) -> Config {
+        let mut c = Config::default();
+        c.mail.mailboxes.push(MailboxConfig {
+            address: "help@example.com".into(),
+            team: None,
+            ticket_type: None,
+            category: None,
+            imap: Some(ImapConfig {
+                host: host.into(),
+                port: None,
+                security: Some(security.into()),
+                username: "help@example.com".into(),
+                password: Some("pw".into()),
+                password_file: None,
+                folder: None,
+                after: after.map(str::to_string),
+                processed_folder: None,
+                poll_seconds: None,
+                ca_file: None,
+            }),
+        });
+        c
+    }
+
+    #[test]
+    fn imap_sections_become_sources_and_mistakes_are_named() {
+        let settings = steward_service::MailSettings::default();
+        let s = imap_sources(&with_imap("imap.example.com", "tls", None), &settings).unwrap();
+        assert_eq!((s[0].port, s[0].folder.as_str()), (993, "INBOX"));
+        assert_eq!(s[0].after, crate::imap::After::Move("Steward".into()));
+        let s = imap_sources(
+            &with_imap("imap.example.com", "starttls", Some("flag")),
+            &settings,
+        )
+        .unwrap();
+        assert_eq!((s[0].port, &s[0].after), (143, &crate::imap::After::Flag));
+        // No clear-text password over the network.
+        let e = imap_sources(&with_imap("imap.example.com", "none", None), &settings)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("clear text"), "{e}");
+        assert!(imap_sources(&with_imap("127.0.0.1", "none", None), &settings).is_ok());
+        let e = imap_sources(&with_imap("imap.example.com", "ssl", None), &settings)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("use tls, starttls or none"), "{e}");
+        let e = imap_sources(
+            &with_imap("imap.example.com", "tls", Some("delete")),
+            &settings,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("use move or flag"), "{e}");
+    }
 }
