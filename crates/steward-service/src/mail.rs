@@ -663,13 +663,20 @@ impl Service {
         })
     }
 
-    /// Writes a staff member's public reply to the outbox, to the requester, from the mailbox the
-    /// ticket came in on (or the first configured one), threaded onto the ticket's mail.
-    pub(crate) async fn enqueue_reply(
+    /// Writes a mail to a ticket's requester to the outbox: from the mailbox the ticket came in on
+    /// (or the first configured one), threaded onto the ticket's mail, with the tag in the subject.
+    /// `text` gets the placeholders filled in (`{message}` is `message`). Nothing is written
+    /// without outbound mail, a mailbox, or an active requester.
+    #[allow(clippy::too_many_arguments)]
+    async fn enqueue_to_requester(
         &self,
         tx: &mut Conn,
         t: &Ticket,
-        body: &str,
+        kind: &str,
+        subject: &str,
+        text: &str,
+        message: &str,
+        copy_watchers: bool,
         now: steward_domain::Timestamp,
     ) -> Result<()> {
         if !self.mail.send {
@@ -679,39 +686,66 @@ impl Service {
             return Ok(());
         };
         let requester = tx.get_person(t.requester_id).await?;
-        let cc: Vec<String> = tx
-            .watchers(t.id)
-            .await?
-            .into_iter()
-            .filter(|w| w.active && w.person != requester.id)
-            .map(|w| w.email)
-            .collect();
+        if !requester.active {
+            return Ok(());
+        }
+        let cc: Vec<String> = if copy_watchers {
+            tx.watchers(t.id)
+                .await?
+                .into_iter()
+                .filter(|w| w.active && w.person != requester.id)
+                .map(|w| w.email)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let thread = tx.mail_ids_of(t.id).await?;
-        let body = self.fill(
-            &self.mail.templates.reply,
-            t,
-            &requester.name,
-            body.trim_end(),
-        );
+        let subject = self.fill(subject, t, &requester.name, "");
+        // {survey} is filled in before the message, so that a technician's own words stay as written.
+        let body = self.fill(&text.replace("{survey}", ""), t, &requester.name, message);
         tx.enqueue_mail(
             &OutboxMail {
                 ticket_id: Some(t.id),
-                kind: "reply".into(),
+                kind: kind.into(),
                 to: requester.email,
                 cc,
                 from: from.clone(),
-                subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
+                subject: reply_subject(&subject, t.number, &self.mail.tag_prefix),
                 body,
                 message_id: new_message_id(&from)?,
                 in_reply_to: thread.last().cloned(),
                 references: thread.join(" "),
-                automatic: false,
+                // Staff's own words are not automatic; everything else Steward writes is.
+                automatic: kind != "reply",
                 in_thread: true,
             },
             now,
         )
         .await?;
         Ok(())
+    }
+
+    /// Writes a staff member's public reply to the outbox, to the requester with the watchers
+    /// copied.
+    pub(crate) async fn enqueue_reply(
+        &self,
+        tx: &mut Conn,
+        t: &Ticket,
+        body: &str,
+        now: steward_domain::Timestamp,
+    ) -> Result<()> {
+        let template = self.mail.templates.reply.clone();
+        self.enqueue_to_requester(
+            tx,
+            t,
+            "reply",
+            &t.subject,
+            &template,
+            body.trim_end(),
+            true,
+            now,
+        )
+        .await
     }
 
     /// Tells the requester their ticket was resolved, or waits for them — when someone else made
@@ -724,48 +758,21 @@ impl Service {
         now: steward_domain::Timestamp,
     ) -> Result<()> {
         let (kind, template) = match t.status {
-            Status::Resolved => ("resolved", &self.mail.templates.resolved),
-            Status::PendingRequester => {
-                ("pending_requester", &self.mail.templates.pending_requester)
-            }
+            Status::Resolved => ("resolved", self.mail.templates.resolved.clone()),
+            Status::PendingRequester => (
+                "pending_requester",
+                self.mail.templates.pending_requester.clone(),
+            ),
             _ => return Ok(()),
         };
-        if !self.mail.send || actor.person_id == Some(t.requester_id) {
+        if actor.person_id == Some(t.requester_id) {
             return Ok(());
         }
-        let Some(from) = self.ticket_sender(tx, t).await? else {
-            return Ok(());
-        };
-        let requester = tx.get_person(t.requester_id).await?;
-        if !requester.active {
-            return Ok(());
-        }
-        let thread = tx.mail_ids_of(t.id).await?;
-        let body = self
-            .fill(template, t, &requester.name, "")
-            .replace("{survey}", "");
-        tx.enqueue_mail(
-            &OutboxMail {
-                ticket_id: Some(t.id),
-                kind: kind.into(),
-                to: requester.email,
-                cc: Vec::new(),
-                from: from.clone(),
-                subject: reply_subject(&t.subject, t.number, &self.mail.tag_prefix),
-                body,
-                message_id: new_message_id(&from)?,
-                in_reply_to: thread.last().cloned(),
-                references: thread.join(" "),
-                automatic: true,
-                in_thread: true,
-            },
-            now,
-        )
-        .await?;
-        Ok(())
+        self.enqueue_to_requester(tx, t, kind, &t.subject, &template, "", false, now)
+            .await
     }
 
-    /// A rule's mail to the requester (automatic, threaded with the ticket's mail, tagged).
+    /// A rule's mail to the requester.
     pub(crate) async fn enqueue_rule_mail(
         &self,
         tx: &mut Conn,
@@ -775,38 +782,9 @@ impl Service {
         body: &str,
         now: steward_domain::Timestamp,
     ) -> Result<()> {
-        if !self.mail.send {
-            return Ok(());
-        }
-        let Some(from) = self.ticket_sender(tx, t).await? else {
-            return Ok(());
-        };
-        let requester = tx.get_person(t.requester_id).await?;
-        if !requester.active {
-            return Ok(());
-        }
-        let thread = tx.mail_ids_of(t.id).await?;
-        let subject = self.fill(subject, t, &requester.name, "");
         tracing::debug!(rule, ticket = t.number, "rule mail to the requester");
-        tx.enqueue_mail(
-            &OutboxMail {
-                ticket_id: Some(t.id),
-                kind: "rule".into(),
-                to: requester.email,
-                cc: Vec::new(),
-                from: from.clone(),
-                subject: reply_subject(&subject, t.number, &self.mail.tag_prefix),
-                body: self.fill(body, t, &requester.name, ""),
-                message_id: new_message_id(&from)?,
-                in_reply_to: thread.last().cloned(),
-                references: thread.join(" "),
-                automatic: true,
-                in_thread: true,
-            },
-            now,
-        )
-        .await?;
-        Ok(())
+        self.enqueue_to_requester(tx, t, "rule", subject, body, "", false, now)
+            .await
     }
 
     /// A template with its placeholders filled in for a ticket.
