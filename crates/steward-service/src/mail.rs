@@ -389,7 +389,9 @@ impl Service {
         parsed: &Inbound,
         now: steward_domain::Timestamp,
     ) -> Result<()> {
-        if !self.mail.cc_watchers {
+        // Only the requester and staff choose who is copied: a watcher's or a colleague's Cc does
+        // not widen who hears of the ticket.
+        if !self.mail.cc_watchers || (sender.id != t.requester_id && !sender.role.is_staff()) {
             return Ok(());
         }
         for a in parsed.cc.iter().take(10) {
@@ -449,9 +451,17 @@ impl Service {
             },
         };
         let Some(t) = candidate else { return Ok(None) };
-        let related = person.role.is_staff()
-            || t.requester_id == person.id
-            || (t.organisation_id.is_some() && t.organisation_id == person.organisation_id)
+        // Whoever the policy lets answer the ticket (its requester, their organisation with
+        // organisation access, staff), and its watchers.
+        let owner = steward_domain::policy::TicketOwner {
+            requester_id: t.requester_id,
+            organisation_id: t.organisation_id,
+        };
+        let related = steward_domain::policy::check(
+            &person.actor(),
+            steward_domain::policy::Action::ReplyToTicket(owner),
+        )
+        .is_ok()
             || tx.is_watcher(t.id, person.id).await?;
         if !related {
             return Ok(None);

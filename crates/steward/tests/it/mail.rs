@@ -1612,3 +1612,72 @@ async fn requesters_hear_of_resolution_and_waiting_unless_a_reply_says_so(app: &
     );
 }
 on_both!(requesters_hear_of_resolution_and_waiting_unless_a_reply_says_so);
+
+async fn only_those_who_may_answer_thread_by_tag_and_choose_watchers(app: &TestApp) {
+    let (svc, mb) = desk(app);
+    let system = Actor::system();
+    svc.create_org(
+        &system,
+        NewOrg {
+            name: "Acme".into(),
+            domains: vec!["acme.example".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let Ingested::Created { ticket, number } = svc
+        .ingest_mail(
+            &mb,
+            &mail(
+                "ann@acme.example",
+                "Salary file locked",
+                "o1@acme.example",
+                "Cc: carl@acme.example\r\n",
+                "Please unlock it.",
+            ),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    // A colleague of the same organisation, without organisation access, cannot write into
+    // Ann's ticket by its tag: their mail opens a ticket of their own.
+    let colleague = svc
+        .ingest_mail(
+            &mb,
+            &mail(
+                "bob@acme.example",
+                &format!("Re: [#{number}] Salary file locked"),
+                "o2@acme.example",
+                "",
+                "Me too.",
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(colleague, Ingested::Created { .. }),
+        "{colleague:?}"
+    );
+    // The watcher Carl may answer, but his Cc does not add more watchers.
+    let carl = svc
+        .ingest_mail(
+            &mb,
+            &mail(
+                "carl@acme.example",
+                &format!("Re: [#{number}] Salary file locked"),
+                "o3@acme.example",
+                "Cc: mallory@elsewhere.example\r\n",
+                "Thanks.",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(carl, Ingested::Added { ticket, number });
+    let watchers = svc.watchers(&system, ticket).await.unwrap();
+    let emails: Vec<&str> = watchers.iter().map(|w| w.email.as_str()).collect();
+    assert_eq!(emails, ["carl@acme.example"]);
+}
+on_both!(only_those_who_may_answer_thread_by_tag_and_choose_watchers);
