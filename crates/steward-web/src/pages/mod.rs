@@ -442,28 +442,37 @@ pub fn inline_images(
     base: &str,
 ) -> String {
     const MARK: &str = "src=\"cid:";
+    // Lower-cased once: ASCII case changes keep every byte offset.
+    let lower = html.to_ascii_lowercase();
     let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.to_ascii_lowercase().find(MARK) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + MARK.len()..];
-        let Some(end) = after.find('"') else {
-            rest = "";
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(MARK) {
+        let at = from + found;
+        let value = at + MARK.len();
+        let Some(len) = html[value..].find('"') else {
             break;
         };
-        // The sanitiser wrote the value HTML-escaped; Content-IDs are plain in practice.
-        let cid = after[..end].replace("&amp;", "&");
-        let found = attachments.iter().find(|a| {
-            a.message_id == message
-                && a.content_id.as_deref() == Some(cid.as_str())
-                && showable_image(&a.content_type).is_some()
-        });
-        if let Some(a) = found {
-            out.push_str(&format!("src=\"{base}/files/{}?inline=1\"", a.id));
+        // Only inside a tag: the sanitised HTML has no raw `<` in text, so the last `<` before
+        // the match coming after the last `>` means an attribute, not words in the message.
+        let in_tag = html[..at].rfind('<') > html[..at].rfind('>');
+        out.push_str(&html[from..at]);
+        if in_tag {
+            // The sanitiser wrote the value HTML-escaped; Content-IDs are plain in practice.
+            let cid = html[value..value + len].replace("&amp;", "&");
+            let image = attachments.iter().find(|a| {
+                a.message_id == message
+                    && a.content_id.as_deref() == Some(cid.as_str())
+                    && showable_image(&a.content_type).is_some()
+            });
+            if let Some(a) = image {
+                out.push_str(&format!("src=\"{base}/files/{}?inline=1\"", a.id));
+            }
+        } else {
+            out.push_str(&html[at..value + len + 1]);
         }
-        rest = &after[end + 1..];
+        from = value + len + 1;
     }
-    out.push_str(rest);
+    out.push_str(&html[from..]);
     out
 }
 
@@ -503,6 +512,25 @@ pub fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_images_point_at_files_only_inside_tags() {
+        let a = steward_store::mail::AttachmentInfo {
+            id: 9,
+            message_id: steward_domain::MessageId(1),
+            filename: None,
+            content_type: "image/png".into(),
+            size: 3,
+            inline: true,
+            content_id: Some("logo@x".into()),
+        };
+        let html = r#"<p>Write src="cid:logo@x" to embed. <img src="cid:logo@x" alt="logo"><img src="CID:gone@x"></p>"#;
+        let out = inline_images(html, &[a], steward_domain::MessageId(1), "/agent/tickets/4");
+        assert_eq!(
+            out,
+            r#"<p>Write src="cid:logo@x" to embed. <img src="/agent/tickets/4/files/9?inline=1" alt="logo"><img ></p>"#
+        );
+    }
 
     #[test]
     fn next_stays_on_this_site() {

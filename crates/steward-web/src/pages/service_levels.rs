@@ -544,8 +544,13 @@ fn minutes(label: &str, text: &str) -> Result<Option<u32>, PageError> {
     };
     let m = match t.split_once(':') {
         Some((h, m)) => {
-            h.trim().parse::<u32>().map_err(|_| bad())? * 60
-                + m.trim().parse::<u32>().map_err(|_| bad())?
+            let (h, m) = (
+                h.trim().parse::<u32>().map_err(|_| bad())?,
+                m.trim().parse::<u32>().map_err(|_| bad())?,
+            );
+            h.checked_mul(60)
+                .and_then(|h| h.checked_add(m))
+                .ok_or_else(bad)?
         }
         None => t.parse::<u32>().map_err(|_| bad())?,
     };
@@ -716,5 +721,6 @@ mod tests {
         assert_eq!(minutes("x", "1:30").unwrap(), Some(90));
         assert_eq!(minutes("x", " ").unwrap(), None);
         assert!(minutes("x", "soon").is_err());
+        assert!(minutes("x", "99999999:0").is_err());
     }
 }
