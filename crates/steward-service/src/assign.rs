@@ -6,7 +6,9 @@
 use steward_domain::assign::{self, AssignMode};
 use steward_domain::policy::{check, Action};
 use steward_domain::{Actor, EventAction, Named, PersonId, TeamId, Ticket, TicketPatch};
-use steward_store::{Conn, StoreError};
+use steward_store::Conn;
+
+use crate::error::NotFoundAs;
 
 use crate::notify::StaffEvent;
 use crate::{Result, Service, ServiceError};
@@ -58,11 +60,7 @@ impl Service {
     pub async fn team_assignment(&self, actor: &Actor, team: TeamId) -> Result<Option<AssignMode>> {
         check(actor, Action::ViewTeams).map_err(|d| ServiceError::denied(d, "team"))?;
         let mut c = self.store.read().await?;
-        match c.get_team(team).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => return Err(ServiceError::NotFound("team")),
-            Err(e) => return Err(e.into()),
-        }
+        c.get_team(team).await.not_found_as("team")?;
         Ok(c.team_assignment(team)
             .await?
             .and_then(|(m, _)| AssignMode::parse(&m).ok()))
@@ -77,11 +75,7 @@ impl Service {
     ) -> Result<()> {
         check(actor, Action::ManageTeams).map_err(|d| ServiceError::denied(d, "team"))?;
         let mut tx = self.store.write().await?;
-        match tx.get_team(team).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => return Err(ServiceError::NotFound("team")),
-            Err(e) => return Err(e.into()),
-        }
+        tx.get_team(team).await.not_found_as("team")?;
         tx.set_team_assignment(team, mode.map(AssignMode::as_str))
             .await?;
         tx.commit().await?;
@@ -98,11 +92,7 @@ impl Service {
             return Err(ServiceError::forbidden("only staff are handed tickets"));
         }
         let mut tx = self.store.write().await?;
-        match tx.get_person(person).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => return Err(ServiceError::NotFound("person")),
-            Err(e) => return Err(e.into()),
-        }
+        tx.get_person(person).await.not_found_as("person")?;
         tx.set_away(person, away, self.now()).await?;
         tx.commit().await?;
         Ok(())

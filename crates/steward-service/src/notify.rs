@@ -101,9 +101,6 @@ impl Service {
         if !self.mail.send || !self.mail.notify_staff {
             return Ok(());
         }
-        let Some(from) = self.ticket_sender(tx, t).await? else {
-            return Ok(());
-        };
         let mut to: Vec<(PersonId, String)> = match event {
             StaffEvent::NewInQueue => team_staff(tx, t).await?,
             StaffEvent::Assigned(p) => match tx.get_person(p).await {
@@ -155,6 +152,9 @@ impl Service {
         if to.is_empty() {
             return Ok(());
         }
+        let Some(from) = self.ticket_sender(tx, t).await? else {
+            return Ok(());
+        };
         let requester = tx.get_person(t.requester_id).await?.name;
         let templates = &self.mail.templates;
         let sla_text = |target: steward_domain::sla::Target, at: Timestamp, breached: bool| {

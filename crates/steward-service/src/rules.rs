@@ -126,13 +126,17 @@ impl Service {
             },
             Action::SetTeam { team } => {
                 if let Some(team) = team {
-                    if let Err(StoreError::NotFound) = tx.get_team(*team).await {
-                        tracing::warn!(
-                            rule = rule.id,
-                            team = team.0,
-                            "rule names a team that is gone"
-                        );
-                        return Ok(());
+                    match tx.get_team(*team).await {
+                        Ok(_) => {}
+                        Err(StoreError::NotFound) => {
+                            tracing::warn!(
+                                rule = rule.id,
+                                team = team.0,
+                                "rule names a team that is gone"
+                            );
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 TicketPatch {
@@ -144,6 +148,7 @@ impl Service {
                 if let Some(p) = person {
                     match tx.get_person(*p).await {
                         Ok(p) if p.active && p.role.is_staff() => {}
+                        Err(e) if !matches!(e, StoreError::NotFound) => return Err(e.into()),
                         _ => {
                             tracing::warn!(
                                 rule = rule.id,
@@ -161,8 +166,10 @@ impl Service {
             }
             Action::SetCategory { category } => {
                 if let Some(c) = category {
-                    if let Err(StoreError::NotFound) = tx.get_category(*c).await {
-                        return Ok(());
+                    match tx.get_category(*c).await {
+                        Ok(_) => {}
+                        Err(StoreError::NotFound) => return Ok(()),
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 TicketPatch {

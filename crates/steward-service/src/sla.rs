@@ -257,6 +257,12 @@ impl Service {
     pub(crate) async fn recompute_sla(&self, tx: &mut Conn, t: &mut Ticket) -> Result<Vec<Clock>> {
         let key = crate::jobs::sla_check_key(t.id);
         let policies = tx.list_policies().await?;
+        if policies.is_empty() {
+            // Without policies there is nothing to keep: deleting a policy already cleared the
+            // clocks of its tickets, and a check still scheduled finds nothing to do.
+            t.sla_due_at = None;
+            return Ok(Vec::new());
+        }
         let Some(policy) = Self::policy_for(&policies, t) else {
             t.sla_due_at = tx.set_ticket_clocks(t.id, None, &[]).await?;
             tx.cancel_job(&key).await?;
@@ -400,7 +406,7 @@ impl Service {
 
     /// Recomputes the clocks of every ticket not resolved or closed (after a policy or calendar
     /// changed). Returns how many.
-    pub async fn recompute_all_sla(&self) -> Result<usize> {
+    pub(crate) async fn recompute_all_sla(&self) -> Result<usize> {
         let mut after = 0;
         let mut done = 0;
         loop {
