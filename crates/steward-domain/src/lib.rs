@@ -10,6 +10,7 @@ pub mod ids;
 pub mod named;
 pub mod person;
 pub mod policy;
+pub mod recur;
 pub mod rules;
 pub mod sla;
 pub mod ticket;

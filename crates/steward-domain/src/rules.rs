@@ -21,6 +21,10 @@ pub enum Trigger {
     SlaWarning,
     /// A service-level target was missed.
     SlaBreach,
+    /// Time passed: checked every few minutes over open tickets, with conditions on
+    /// `idle_hours`, `age_hours` or `due_in_hours`. Fires once per ticket and state: again only
+    /// after the ticket has changed since (so "pending for 3 days → remind" reminds once per wait).
+    Time,
 }
 
 /// A field a condition looks at.
@@ -40,6 +44,20 @@ pub enum Field {
     Tag,
     /// The subject, compared without regard to case.
     Subject,
+    /// Hours since the ticket last changed (a time; compare with `more_than`/`less_than`).
+    IdleHours,
+    /// Hours since the ticket was opened.
+    AgeHours,
+    /// Hours until the earliest SLA due instant (negative when overdue); empty when no clock
+    /// runs.
+    DueInHours,
+}
+
+impl Field {
+    /// A field measured in hours from now.
+    pub fn is_time(self) -> bool {
+        matches!(self, Field::IdleHours | Field::AgeHours | Field::DueInHours)
+    }
 }
 
 /// How a condition compares.
@@ -56,6 +74,9 @@ pub enum Op {
     /// The field has no value (no team, no assignee, no tags…).
     IsEmpty,
     IsNotEmpty,
+    /// For times: more hours than the value (decimals allowed: `0.5`).
+    MoreThan,
+    LessThan,
 }
 
 /// One comparison. Values are written as the API writes them: `"pending_requester"`, `"high"`,
@@ -168,10 +189,33 @@ fn id_is(v: Option<i64>, value: &str) -> bool {
     }
 }
 
+/// Hours from `from` to `to` (negative when `to` is earlier).
+fn hours(from: crate::Timestamp, to: crate::Timestamp) -> f64 {
+    to.duration_since(from).as_secs_f64() / 3600.0
+}
+
 impl Condition {
-    /// Whether the ticket meets this condition.
-    pub fn holds(&self, t: &Ticket) -> bool {
+    /// Whether the ticket meets this condition at `now`.
+    pub fn holds(&self, t: &Ticket, now: crate::Timestamp) -> bool {
         let value = self.value.trim();
+        if self.field.is_time() {
+            let Some(h) = (match self.field {
+                Field::IdleHours => Some(hours(t.updated_at, now)),
+                Field::AgeHours => Some(hours(t.created_at, now)),
+                _ => t.sla_due_at.map(|due| hours(now, due)),
+            }) else {
+                return self.op == Op::IsEmpty;
+            };
+            let Ok(v) = value.parse::<f64>() else {
+                return false;
+            };
+            return match self.op {
+                Op::MoreThan => h > v,
+                Op::LessThan => h < v,
+                Op::IsNotEmpty => true,
+                _ => false,
+            };
+        }
         let empty = match self.field {
             Field::Team => t.team_id.is_none(),
             Field::Assignee => t.assignee_id.is_none(),
@@ -180,6 +224,7 @@ impl Condition {
             Field::Tag => t.tags.is_empty(),
             Field::Subject => t.subject.trim().is_empty(),
             Field::Status | Field::Priority | Field::Type | Field::Channel => false,
+            Field::IdleHours | Field::AgeHours | Field::DueInHours => false,
         };
         let is = || match self.field {
             Field::Status => t.status.as_str() == value,
@@ -192,6 +237,7 @@ impl Condition {
             Field::Organisation => id_is(t.organisation_id.map(|x| x.0), value),
             Field::Tag => t.tags.iter().any(|x| x.eq_ignore_ascii_case(value)),
             Field::Subject => t.subject.trim().eq_ignore_ascii_case(value),
+            Field::IdleHours | Field::AgeHours | Field::DueInHours => false,
         };
         let contains = || match self.field {
             Field::Subject => t.subject.to_lowercase().contains(&value.to_lowercase()),
@@ -208,12 +254,40 @@ impl Condition {
             Op::NotContains => !contains(),
             Op::IsEmpty => empty,
             Op::IsNotEmpty => !empty,
+            Op::MoreThan | Op::LessThan => false,
         }
     }
 
     /// A value that could never match is a mistake worth naming (an unknown status, say).
     pub fn check(&self) -> Result<(), crate::DomainError> {
         let v = self.value.trim();
+        let compares = matches!(self.op, Op::MoreThan | Op::LessThan);
+        if self.field.is_time() {
+            let empty_ok =
+                self.field == Field::DueInHours && matches!(self.op, Op::IsEmpty | Op::IsNotEmpty);
+            if empty_ok {
+                return Ok(());
+            }
+            if !compares {
+                return Err(crate::DomainError::invalid(
+                    "conditions",
+                    "compare a time with more_than or less_than (hours)",
+                ));
+            }
+            return match v.parse::<f64>() {
+                Ok(h) if h.is_finite() && h.abs() <= 100_000.0 => Ok(()),
+                _ => Err(crate::DomainError::invalid(
+                    "conditions",
+                    format!("{v:?} is not a number of hours"),
+                )),
+            };
+        }
+        if compares {
+            return Err(crate::DomainError::invalid(
+                "conditions",
+                "more_than and less_than compare times (idle_hours, age_hours, due_in_hours)",
+            ));
+        }
         let needs_value = !matches!(self.op, Op::IsEmpty | Op::IsNotEmpty);
         if needs_value && v.is_empty() {
             return Err(crate::DomainError::invalid(
@@ -233,6 +307,7 @@ impl Condition {
                 v.parse::<i64>().is_ok()
             }
             Field::Tag | Field::Subject => true,
+            Field::IdleHours | Field::AgeHours | Field::DueInHours => true,
         };
         if ok {
             Ok(())
@@ -246,9 +321,14 @@ impl Condition {
 }
 
 impl Conditions {
-    pub fn hold(&self, t: &Ticket) -> bool {
-        self.all.iter().all(|c| c.holds(t))
-            && (self.any.is_empty() || self.any.iter().any(|c| c.holds(t)))
+    pub fn hold(&self, t: &Ticket, now: crate::Timestamp) -> bool {
+        self.all.iter().all(|c| c.holds(t, now))
+            && (self.any.is_empty() || self.any.iter().any(|c| c.holds(t, now)))
+    }
+
+    /// Whether any condition looks at a time.
+    pub fn on_time(&self) -> bool {
+        self.all.iter().chain(&self.any).any(|c| c.field.is_time())
     }
 }
 
@@ -275,6 +355,12 @@ impl RuleDef {
         }
         for c in self.conditions.all.iter().chain(&self.conditions.any) {
             c.check()?;
+        }
+        if self.triggers.contains(&Trigger::Time) && !self.conditions.on_time() {
+            return Err(crate::DomainError::invalid(
+                "conditions",
+                "a time rule needs a condition on idle_hours, age_hours or due_in_hours",
+            ));
         }
         for a in &self.actions {
             match a {
@@ -330,10 +416,15 @@ pub struct Rule {
 
 /// The rules that run for `trigger` on ticket `t`, in order: enabled, set off by it, conditions
 /// holding, up to and including the first that stops the rest. `rules` must be in order.
-pub fn matching<'a>(rules: &'a [Rule], trigger: Trigger, t: &Ticket) -> Vec<&'a Rule> {
+pub fn matching<'a>(
+    rules: &'a [Rule],
+    trigger: Trigger,
+    t: &Ticket,
+    now: crate::Timestamp,
+) -> Vec<&'a Rule> {
     let mut out = Vec::new();
     for r in rules {
-        if r.enabled && r.def.triggers.contains(&trigger) && r.def.conditions.hold(t) {
+        if r.enabled && r.def.triggers.contains(&trigger) && r.def.conditions.hold(t, now) {
             out.push(r);
             if r.def.stop {
                 break;
@@ -404,7 +495,7 @@ mod tests {
             (c(Field::Type, Op::Is, "change"), false),
         ];
         for (cond, want) in table {
-            assert_eq!(cond.holds(&t), want, "{cond:?}");
+            assert_eq!(cond.holds(&t, t.updated_at), want, "{cond:?}");
         }
         let all_any = Conditions {
             all: vec![c(Field::Channel, Op::Is, "email")],
@@ -413,13 +504,13 @@ mod tests {
                 c(Field::Tag, Op::Is, "network"),
             ],
         };
-        assert!(all_any.hold(&t));
+        assert!(all_any.hold(&t, t.updated_at));
         let none_of_any = Conditions {
             all: vec![],
             any: vec![c(Field::Subject, Op::Contains, "printer")],
         };
-        assert!(!none_of_any.hold(&t));
-        assert!(Conditions::default().hold(&t));
+        assert!(!none_of_any.hold(&t, t.updated_at));
+        assert!(Conditions::default().hold(&t, t.updated_at));
     }
 
     #[test]
@@ -444,7 +535,7 @@ mod tests {
             rule(4, 4, Trigger::Created, true, true),
             rule(5, 5, Trigger::Created, false, true),
         ];
-        let ids: Vec<i64> = matching(&rules, Trigger::Created, &t)
+        let ids: Vec<i64> = matching(&rules, Trigger::Created, &t, t.updated_at)
             .iter()
             .map(|r| r.id)
             .collect();
@@ -453,6 +544,59 @@ mod tests {
             [1, 4],
             "in order, only enabled ones for the event, until one stops"
         );
+    }
+
+    #[test]
+    fn times_compare_in_hours_from_now() {
+        let mut t = ticket();
+        let later = |h: i64| {
+            t.updated_at
+                .checked_add(jiff::SignedDuration::from_mins(h * 60))
+                .unwrap()
+        };
+        let idle = c(Field::IdleHours, Op::MoreThan, "72");
+        assert!(!idle.holds(&t, later(72)), "exactly 72 hours is not more");
+        assert!(idle.holds(&t, later(73)));
+        assert!(c(Field::AgeHours, Op::LessThan, "0.5").holds(&t, t.created_at));
+        let due_soon = c(Field::DueInHours, Op::LessThan, "2");
+        assert!(!due_soon.holds(&t, later(0)), "no clock: never due");
+        assert!(c(Field::DueInHours, Op::IsEmpty, "").holds(&t, later(0)));
+        t.sla_due_at = Some(later(3));
+        assert!(!due_soon.holds(&t, later(0)));
+        assert!(due_soon.holds(&t, later(2)));
+        assert!(
+            c(Field::DueInHours, Op::LessThan, "0").holds(&t, later(4)),
+            "overdue is negative"
+        );
+        for bad in [
+            c(Field::IdleHours, Op::Is, "3"),
+            c(Field::IdleHours, Op::MoreThan, "three"),
+            c(Field::IdleHours, Op::MoreThan, "NaN"),
+            c(Field::Priority, Op::MoreThan, "high"),
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
+        let time_rule = RuleDef {
+            triggers: vec![Trigger::Time],
+            conditions: Conditions {
+                all: vec![c(Field::Status, Op::Is, "pending_requester")],
+                any: vec![],
+            },
+            actions: vec![Action::AddTag { tag: "x".into() }],
+            stop: false,
+        };
+        assert!(
+            time_rule.check().is_err(),
+            "a time rule without a time condition would fire on every open ticket at once"
+        );
+        let time_rule = RuleDef {
+            conditions: Conditions {
+                all: vec![idle],
+                any: vec![],
+            },
+            ..time_rule
+        };
+        assert!(time_rule.check().is_ok());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The durable scheduler: jobs stored in the database with the instant they are due, run by
 //! whichever Steward process takes them first (one at a time per job, under a lease), retried with
-//! back-off, and kept in a failed-jobs list when they keep failing. Today it drives the SLA
-//! checks (warnings and breaches); reminders, auto-closing and recurring tickets will be kinds of
-//! job too.
+//! back-off, and kept in a failed-jobs list when they keep failing. It drives the SLA checks
+//! (warnings and breaches), auto-closing, rule webhooks, reminders, the time-rule sweep and
+//! recurring tickets (the last three in `automation.rs`).
 
 use steward_domain::policy::{check, Action};
 use steward_domain::{Actor, TicketId};
@@ -86,6 +86,9 @@ impl Service {
             (SLA_CHECK, Some(t)) => self.sla_check(t).await,
             (AUTO_CLOSE, Some(t)) => self.auto_close(t).await,
             (WEBHOOK, _) => self.call_webhook(&job.payload).await,
+            (crate::automation::REMINDER, Some(t)) => self.remind(t, &job.payload).await,
+            (crate::automation::TIME_RULES, _) => self.sweep_time_rules().await.map(|_| ()),
+            (crate::automation::RECURRING, _) => self.run_recurring(&job.payload, job.run_at).await,
             (kind, _) => Err(ServiceError::invalid(
                 "kind",
                 format!("no job of kind {kind:?} exists (made by a newer Steward?)"),

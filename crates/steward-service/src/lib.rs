@@ -5,6 +5,7 @@
 
 mod assign;
 mod auth;
+mod automation;
 mod clock;
 mod counts;
 mod directory;
@@ -23,6 +24,9 @@ mod tickets;
 mod workspace;
 
 pub use auth::{Authenticated, SignIn, TokenCreated, SESSION_LIFETIME};
+pub use automation::{
+    RecurringInput, RecurringTemplate, RecurringTicket, Reminder, TIME_RULES_EVERY,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, TeamPatch};
 pub use downtime::{DowntimeMonth, NewDowntime};

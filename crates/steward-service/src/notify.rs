@@ -1,6 +1,7 @@
-//! Mail to staff about their work: a new ticket in their team's queue, a ticket assigned to them,
-//! a requester's answer on their ticket. Written to the outbox in the transaction of the change
-//! that causes it, like every other outbound mail, and never to the person who made the change.
+//! Telling staff about their work: a new ticket in their team's queue, a ticket assigned to them,
+//! a requester's answer on their ticket, SLA warnings and breaches, rules' messages. Stored as an
+//! in-app notification and written to the outbox, both in the transaction of the change that
+//! causes it, and never to the person who made the change.
 
 use steward_domain::{PersonId, Ticket, Timestamp};
 use steward_mail::reply_subject;
@@ -25,6 +26,8 @@ pub(crate) enum StaffEvent {
     SlaBreach(steward_domain::sla::Target, Timestamp, Audience),
     /// An automation rule's message, to whom it names.
     Rule(steward_domain::rules::Recipient),
+    /// A reminder this person set on the ticket.
+    Reminder(PersonId),
 }
 
 /// Who hears of a breach (from the policy's escalation).
@@ -44,12 +47,16 @@ impl StaffEvent {
             StaffEvent::SlaWarning(..) => "sla_warning",
             StaffEvent::SlaBreach(..) => "sla_breach",
             StaffEvent::Rule(_) => "rule",
+            StaffEvent::Reminder(_) => "reminder",
         }
     }
 }
 
 /// At most this many staff are told of one event (a very large team gets no mail storm).
 const MAX_RECIPIENTS: usize = 50;
+
+/// How much of the text an in-app notification keeps.
+const IN_APP_CHARS: usize = 500;
 
 /// The first lines of a message, for a notification.
 fn excerpt(text: &str) -> String {
@@ -87,8 +94,9 @@ async fn team_staff(tx: &mut Conn, t: &Ticket) -> Result<Vec<(PersonId, String)>
 }
 
 impl Service {
-    /// Tells staff about `event` on `t` by mail (if staff notifications and outbound mail are
-    /// set up). `actor` (who caused it) is never told of their own doing.
+    /// Tells staff about `event` on `t`: in the app always, and by mail too when staff
+    /// notifications and outbound mail are set up. `actor` (who caused it) is never told of
+    /// their own doing.
     pub(crate) async fn notify_staff(
         &self,
         tx: &mut Conn,
@@ -98,12 +106,9 @@ impl Service {
         message: &str,
         now: Timestamp,
     ) -> Result<()> {
-        if !self.mail.send || !self.mail.notify_staff {
-            return Ok(());
-        }
         let mut to: Vec<(PersonId, String)> = match event {
             StaffEvent::NewInQueue => team_staff(tx, t).await?,
-            StaffEvent::Assigned(p) => match tx.get_person(p).await {
+            StaffEvent::Assigned(p) | StaffEvent::Reminder(p) => match tx.get_person(p).await {
                 Ok(p) if p.active && p.role.is_staff() => vec![(p.id, p.email)],
                 Ok(_) | Err(StoreError::NotFound) => Vec::new(),
                 Err(e) => return Err(e.into()),
@@ -152,9 +157,6 @@ impl Service {
         if to.is_empty() {
             return Ok(());
         }
-        let Some(from) = self.ticket_sender(tx, t).await? else {
-            return Ok(());
-        };
         let requester = tx.get_person(t.requester_id).await?.name;
         let templates = &self.mail.templates;
         let sla_text = |target: steward_domain::sla::Target, at: Timestamp, breached: bool| {
@@ -185,7 +187,7 @@ impl Service {
                 sla_template = sla_text(target, at, true);
                 &sla_template
             }
-            StaffEvent::Rule(_) => {
+            StaffEvent::Rule(_) | StaffEvent::Reminder(_) => {
                 sla_template = "{message}\n\n#{number} {subject}\n{link}\n".to_string();
                 &sla_template
             }
@@ -203,6 +205,7 @@ impl Service {
             StaffEvent::RequesterReplied => format!("Requester answered: {}", t.subject),
             StaffEvent::SlaWarning(..) => format!("Due soon: {}", t.subject),
             StaffEvent::SlaBreach(..) => format!("Overdue: {}", t.subject),
+            StaffEvent::Reminder(_) => format!("Reminder: {}", t.subject),
             StaffEvent::Rule(to) => format!(
                 "For the {}: {}",
                 match to {
@@ -212,6 +215,22 @@ impl Service {
                 },
                 t.subject
             ),
+        };
+        let in_app: String = body
+            .replace(&link, "")
+            .trim()
+            .chars()
+            .take(IN_APP_CHARS)
+            .collect();
+        for (id, _) in &to {
+            tx.insert_notification(*id, Some(t.id), event.kind(), &subject, &in_app, now)
+                .await?;
+        }
+        if !self.mail.send || !self.mail.notify_staff {
+            return Ok(());
+        }
+        let Some(from) = self.ticket_sender(tx, t).await? else {
+            return Ok(());
         };
         let thread = tx.mail_ids_of(t.id).await?;
         for (_, email) in to {

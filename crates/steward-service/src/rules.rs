@@ -43,6 +43,7 @@ impl Service {
         let rule = tx
             .insert_rule(&name, r.position, r.enabled, &r.def, self.now())
             .await?;
+        self.schedule_time_rules(&mut tx).await?;
         tx.commit().await?;
         Ok(rule)
     }
@@ -54,6 +55,7 @@ impl Service {
             .update_rule(id, &name, r.position, r.enabled, &r.def, self.now())
             .await
             .not_found_as("rule")?;
+        self.schedule_time_rules(&mut tx).await?;
         tx.commit().await?;
         Ok(rule)
     }
@@ -62,6 +64,7 @@ impl Service {
         check(actor, Can::ManageServiceLevels).map_err(|d| ServiceError::denied(d, "rule"))?;
         let mut tx = self.store.write().await?;
         tx.delete_rule(id).await.not_found_as("rule")?;
+        self.schedule_time_rules(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -70,16 +73,11 @@ impl Service {
     /// conditions now. Nothing is changed.
     pub async fn test_rule(&self, actor: &Actor, def: &RuleDef) -> Result<Vec<Ticket>> {
         check(actor, Can::ViewServiceLevels).map_err(|d| ServiceError::denied(d, "rule"))?;
+        let now = self.now();
         let mut c = self.store.read().await?;
-        let ids = c.active_ticket_ids(0, TEST_LIMIT).await?;
-        let mut out = Vec::new();
-        for id in ids {
-            let t = c.get_ticket(id).await?;
-            if def.conditions.hold(&t) {
-                out.push(t);
-            }
-        }
-        Ok(out)
+        let mut tickets = c.active_tickets(0, TEST_LIMIT).await?;
+        tickets.retain(|t| def.conditions.hold(t, now));
+        Ok(tickets)
     }
 
     /// Runs the rules set off by `trigger` on `t`, in its transaction.
@@ -94,7 +92,7 @@ impl Service {
             return Ok(());
         }
         let now = self.now();
-        for rule in rules::matching(&all, trigger, t) {
+        for rule in rules::matching(&all, trigger, t, now) {
             for action in &rule.def.actions {
                 self.run_action(tx, t, rule, trigger, action, now).await?;
             }
@@ -102,7 +100,7 @@ impl Service {
         Ok(())
     }
 
-    async fn run_action(
+    pub(crate) async fn run_action(
         &self,
         tx: &mut Conn,
         t: &mut Ticket,

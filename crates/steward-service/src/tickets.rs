@@ -123,6 +123,20 @@ async fn check_requester(c: &mut Conn, id: PersonId) -> Result<steward_domain::P
 
 impl Service {
     pub async fn create_ticket(&self, actor: &Actor, new: CreateTicket) -> Result<Ticket> {
+        let mut tx = self.store.write().await?;
+        let ticket = self.create_ticket_in(&mut tx, actor, new).await?;
+        self.commit_announcing(tx, Notice::new(NoticeKind::Created, &ticket))
+            .await?;
+        Ok(ticket)
+    }
+
+    /// Opens a ticket in the transaction `tx` (the caller commits and announces it).
+    pub(crate) async fn create_ticket_in(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        new: CreateTicket,
+    ) -> Result<Ticket> {
         staff_only(actor, "the priority", new.priority.is_some())?;
         staff_only(actor, "the team", new.team_id.is_some())?;
         staff_only(actor, "the assignee", new.assignee_id.is_some())?;
@@ -165,8 +179,7 @@ impl Service {
         };
 
         let now = self.now();
-        let mut tx = self.store.write().await?;
-        let requester = check_requester(&mut tx, requester_id).await?;
+        let requester = check_requester(tx, requester_id).await?;
         if let Some(c) = new.category_id {
             must_exist(tx.get_category(c).await, "category_id", "category", c.0)?;
         }
@@ -174,7 +187,7 @@ impl Service {
             must_exist(tx.get_team(t).await, "team_id", "team", t.0)?;
         }
         if let Some(a) = new.assignee_id {
-            check_assignee(&mut tx, a).await?;
+            check_assignee(tx, a).await?;
         }
         let mut ticket = tx
             .insert_ticket(
@@ -213,14 +226,13 @@ impl Service {
         }
         let given_assignee = ticket.assignee_id;
         // Handed to one of the team (who is told), or left for the team to take.
-        self.run_rules(&mut tx, &mut ticket, Trigger::Created)
-            .await?;
-        self.auto_assign(&mut tx, &mut ticket).await?;
-        self.ticket_changed(&mut tx, &mut ticket).await?;
+        self.run_rules(tx, &mut ticket, Trigger::Created).await?;
+        self.auto_assign(tx, &mut ticket).await?;
+        self.ticket_changed(tx, &mut ticket).await?;
         let said = body.as_deref().unwrap_or_default();
         if ticket.assignee_id.is_none() {
             self.notify_staff(
-                &mut tx,
+                tx,
                 &ticket,
                 StaffEvent::NewInQueue,
                 actor.person_id,
@@ -231,7 +243,7 @@ impl Service {
         }
         if let Some(a) = given_assignee {
             self.notify_staff(
-                &mut tx,
+                tx,
                 &ticket,
                 StaffEvent::Assigned(a),
                 actor.person_id,
@@ -240,8 +252,6 @@ impl Service {
             )
             .await?;
         }
-        let notice = Notice::new(NoticeKind::Created, &ticket);
-        self.commit_announcing(tx, notice).await?;
         Ok(ticket)
     }
 

@@ -15,6 +15,7 @@ mod rows;
 
 pub mod assign;
 pub mod auth;
+pub mod automation;
 pub mod directory;
 pub mod downtime;
 pub mod jobs;

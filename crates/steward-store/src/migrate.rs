@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_downtime.sql"),
         postgres: include_str!("../migrations/postgres/0009_downtime.sql"),
     },
+    Migration {
+        version: 10,
+        name: "automation",
+        sqlite: include_str!("../migrations/sqlite/0010_automation.sql"),
+        postgres: include_str!("../migrations/postgres/0010_automation.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -394,6 +394,27 @@ impl Conn {
         Ok(Page { items, next })
     }
 
+    /// Tickets not resolved or closed, after id `after`, a page at a time in id order, with their
+    /// tags (for sweeps over the open work: time rules, test mode, recomputing).
+    pub async fn active_tickets(&mut self, after: i64, limit: i64) -> Result<Vec<Ticket>> {
+        let rows: Vec<TicketRow> = self
+            .fetch_all(
+                q(&format!(
+                    "SELECT {TICKET_COLS} FROM tickets WHERE status NOT IN ('resolved', 'closed') AND id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(limit),
+            )
+            .await?;
+        let mut tags = self.tags_for(rows.iter().map(|r| r.id)).await?;
+        rows.into_iter()
+            .map(|r| {
+                let t = tags.remove(&r.id).unwrap_or_default();
+                r.into_ticket(t)
+            })
+            .collect()
+    }
+
     async fn tags_for(
         &mut self,
         ids: impl Iterator<Item = i64>,

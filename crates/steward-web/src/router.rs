@@ -10,10 +10,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    categories, downtime, organisations, people, session, sla, teams, tickets, tokens, watchers,
+    automation, categories, downtime, organisations, people, session, sla, teams, tickets, tokens,
+    watchers,
 };
 use crate::error::ApiError;
-use crate::pages::{account, admin, agent, assets, live, portal, service_levels};
+use crate::pages::{
+    account, admin, agent, assets, automation as automation_pages, live, notifications, portal,
+    service_levels,
+};
 use crate::{headers, metrics, ops, AppState};
 
 /// Largest request body accepted (a message body is at most 256 KiB; JSON escaping can double it).
@@ -36,6 +40,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         (name = "people", description = "Requesters and staff"),
         (name = "teams", description = "Teams (queues) and their members"),
         (name = "categories", description = "Ticket categories"),
+        (name = "notifications", description = "What staff are told about, in the app"),
         (name = "tokens", description = "API tokens"),
         (name = "session", description = "Signing in and out; who you are"),
     )
@@ -63,6 +68,23 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::history))
         .routes(routes!(watchers::list, watchers::add))
         .routes(routes!(watchers::remove))
+        .routes(routes!(
+            automation::get_reminder,
+            automation::put_reminder,
+            automation::delete_reminder
+        ))
+        .routes(routes!(automation::list_notifications))
+        .routes(routes!(automation::read_all))
+        .routes(routes!(automation::read_one))
+        .routes(routes!(
+            automation::list_recurring,
+            automation::create_recurring
+        ))
+        .routes(routes!(
+            automation::get_recurring,
+            automation::update_recurring,
+            automation::delete_recurring
+        ))
         .routes(routes!(sla::ticket_sla))
         .routes(routes!(sla::list_calendars, sla::create_calendar))
         .routes(routes!(sla::update_calendar, sla::delete_calendar))
@@ -166,6 +188,35 @@ fn page_routes() -> Router<AppState> {
         .route("/agent/admin/canned/{id}", post(admin::update_canned))
         .route("/agent/admin/mail", get(admin::mail))
         .route("/agent/admin/sla", get(service_levels::page))
+        .route("/agent/admin/automation", get(automation_pages::page))
+        .route(
+            "/agent/admin/automation/rules",
+            post(automation_pages::save_rule),
+        )
+        .route(
+            "/agent/admin/automation/rules/{id}",
+            post(automation_pages::save_rule),
+        )
+        .route(
+            "/agent/admin/automation/recurring",
+            post(automation_pages::save_recurring),
+        )
+        .route(
+            "/agent/admin/automation/recurring/{id}",
+            post(automation_pages::save_recurring),
+        )
+        .route(
+            "/agent/admin/automation/downtimes",
+            post(automation_pages::record_downtime),
+        )
+        .route(
+            "/agent/admin/automation/downtimes/{id}/end",
+            post(automation_pages::end_downtime),
+        )
+        .route(
+            "/agent/admin/automation/commitments",
+            post(automation_pages::set_commitment),
+        )
         .route(
             "/agent/admin/sla/calendars",
             post(service_levels::create_calendar),
@@ -189,6 +240,9 @@ fn page_routes() -> Router<AppState> {
         .route("/agent/admin/mail/{id}", post(admin::quarantine_action))
         .route("/static/{file}", get(assets::serve))
         .route("/agent", get(agent::queue))
+        .route("/agent/notifications", get(notifications::page))
+        .route("/agent/notifications/read", post(notifications::read_all))
+        .route("/agent/notifications/{id}/open", post(notifications::open))
         .route("/agent/events", get(live::events))
         .route("/agent/bulk", post(agent::bulk))
         .route(
@@ -199,6 +253,7 @@ fn page_routes() -> Router<AppState> {
         .route("/agent/tickets/{number}/fields", post(agent::update_fields))
         .route("/agent/tickets/{number}/messages", post(agent::add_message))
         .route("/agent/tickets/{number}/watchers", post(agent::add_watcher))
+        .route("/agent/tickets/{number}/reminder", post(agent::reminder))
         .route(
             "/agent/tickets/{number}/watchers/{person}/remove",
             post(agent::remove_watcher),

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one file per group of endpoints. Request types refuse unknown
 //! fields; response types are built from domain values here, never by the domain itself.
 
+pub mod automation;
 pub mod categories;
 pub mod downtime;
 pub mod organisations;

@@ -428,7 +428,10 @@ pub async fn queue(
     }))
 }
 
-async fn staff_list(s: &AppState, actor: &steward_domain::Actor) -> PageResult<Vec<Person>> {
+pub(crate) async fn staff_list(
+    s: &AppState,
+    actor: &steward_domain::Actor,
+) -> PageResult<Vec<Person>> {
     Ok(s.service
         .list_people(
             actor,
@@ -615,6 +618,8 @@ struct TicketPage {
     orig: Vec<(&'static str, String)>,
     /// Copied on public replies.
     watchers: Vec<steward_store::mail::Watcher>,
+    /// My reminder: when (UTC, as the form writes it) and the note.
+    reminder: Option<(String, String)>,
     /// The service level's name and clocks, if one applies.
     sla_policy: Option<String>,
     clocks: Vec<ClockView>,
@@ -747,6 +752,11 @@ async fn ticket_page_with(
     let attachments = s.service.ticket_attachments(actor, t.id).await?;
     let history = s.service.history(actor, t.id).await?;
     let watchers = s.service.watchers(actor, t.id).await?;
+    let reminder = s
+        .service
+        .reminder(actor, t.id)
+        .await?
+        .map(|r| (r.at.strftime("%Y-%m-%d %H:%M UTC").to_string(), r.note));
     let (sla_policy, clocks) = s.service.ticket_clocks(actor, t.id).await?;
     let now_for_clocks = s.service.now();
     let clocks: Vec<ClockView> = clocks
@@ -981,6 +991,7 @@ async fn ticket_page_with(
         canned,
         orig,
         watchers,
+        reminder,
         sla_policy,
         clocks,
     }))
@@ -1273,6 +1284,49 @@ pub async fn remove_watcher(
         .await?;
     Ok(see_other(&format!(
         "/agent/tickets/{number}?notice=watcher-removed#watchers"
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReminderForm {
+    csrf: String,
+    /// `2026-11-24T15:30` (UTC), from a `datetime-local` field.
+    at: String,
+    #[serde(default)]
+    note: String,
+    /// Present: remove the reminder.
+    remove: Option<String>,
+}
+
+/// `POST /agent/tickets/{number}/reminder`: set, move or remove my reminder.
+pub async fn reminder(
+    State(s): State<AppState>,
+    StaffCaller(caller): StaffCaller,
+    Path(number): Path<i64>,
+    Form(f): Form<ReminderForm>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    let actor = caller.actor();
+    let t = s.service.get_ticket_by_number(actor, number).await?;
+    if f.remove.is_some() {
+        s.service.cancel_reminder(actor, t.id).await?;
+        return Ok(see_other(&format!(
+            "/agent/tickets/{number}?notice=reminder-removed#reminder"
+        )));
+    }
+    let at = f
+        .at
+        .trim()
+        .parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| {
+            PageError::Invalid("Give the reminder's date and time, like 2026-11-24 15:30.".into())
+        })?;
+    s.service.set_reminder(actor, t.id, at, &f.note).await?;
+    Ok(see_other(&format!(
+        "/agent/tickets/{number}?notice=reminder-set#reminder"
     )))
 }
 

@@ -6,8 +6,11 @@ pub mod account;
 pub mod admin;
 pub mod agent;
 pub mod assets;
+pub mod automation;
 pub mod live;
+pub mod notifications;
 pub mod portal;
+pub mod rule_lines;
 pub mod service_levels;
 mod view;
 
@@ -39,12 +42,16 @@ pub struct Layout {
     pub section: &'static str,
     /// A short confirmation after a redirect ("Reply sent").
     pub notice: Option<&'static str>,
+    /// Unread in-app notifications (staff).
+    pub unread: i64,
 }
 
 /// A signed-in person viewing a page, with their session's form token.
 pub struct PageCaller {
     pub auth: Authenticated,
     pub csrf: String,
+    /// Unread notifications (staff, on pages shown; 0 for forms).
+    pub unread: i64,
 }
 
 impl PageCaller {
@@ -69,6 +76,7 @@ impl PageCaller {
             csrf: self.csrf.clone(),
             section,
             notice,
+            unread: self.unread,
         }
     }
 
@@ -140,9 +148,20 @@ impl FromRequestParts<AppState> for PageCaller {
         {
             return Err(PageError::Redirect("/account/password".into()));
         }
+        // The bell's count, on pages shown (a form's answer is a redirect to one).
+        let unread = if parts.method == axum::http::Method::GET && auth.actor.is_staff() {
+            state
+                .service
+                .unread_notifications(&auth.actor)
+                .await
+                .unwrap_or(0)
+        } else {
+            0
+        };
         Ok(PageCaller {
             csrf: csrf_token(&secret),
             auth,
+            unread,
         })
     }
 }
@@ -287,6 +306,7 @@ impl IntoResponse for PageError {
                 csrf: String::new(),
                 section: "",
                 notice: None,
+                unread: 0,
             },
             heading: title,
             message,
@@ -370,6 +390,9 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "saved" => "Saved.",
         "deleted" => "Deleted.",
         "revoked" => "Token revoked.",
+        "read" => "All notifications marked read.",
+        "reminder-set" => "Reminder set: you will be notified then.",
+        "reminder-removed" => "Reminder removed.",
         "welcome" => "Your password is set. Welcome to Steward.",
         _ => return None,
     })

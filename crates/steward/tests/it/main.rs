@@ -12,6 +12,7 @@ mod harness;
 
 mod auth;
 mod authz;
+mod automation;
 mod bad_input;
 mod browser;
 mod cli;
