@@ -218,7 +218,11 @@ impl Service {
         };
         let in_app: String = body
             .replace(&link, "")
-            .trim()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
             .chars()
             .take(IN_APP_CHARS)
             .collect();

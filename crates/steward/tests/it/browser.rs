@@ -688,6 +688,47 @@ async fn screenshots_of_the_main_pages() {
         c.screenshot().await.unwrap(),
     )
     .unwrap();
+    let rule: steward_domain::rules::RuleDef = serde_json::from_value(json!({
+        "triggers": ["time"],
+        "conditions": {"all": [{"field": "status", "op": "is", "value": "pending_requester"},
+                               {"field": "idle_hours", "op": "more_than", "value": "72"}]},
+        "actions": [{"do": "email_requester", "subject": "Still a problem?", "body": "We are waiting for your answer."},
+                    {"do": "add_tag", "tag": "chased"}]}))
+    .unwrap();
+    app.service
+        .create_rule(
+            &Actor::system(),
+            steward_service::RuleInput {
+                name: "Chase quiet requesters".into(),
+                position: 10,
+                enabled: true,
+                def: rule,
+            },
+        )
+        .await
+        .unwrap();
+    c.goto(&format!("{}/agent/admin/automation", app.base))
+        .await
+        .unwrap();
+    c.execute(
+        "document.querySelector('details.policy').open = true;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        dir.join("admin-automation-dark.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.goto(&format!("{}/agent/notifications", app.base))
+        .await
+        .unwrap();
+    std::fs::write(
+        dir.join("notifications-dark.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     c.close().await.unwrap();
     ann_c.close().await.unwrap();
     app.stop().await;

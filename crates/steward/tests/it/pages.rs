@@ -887,3 +887,253 @@ async fn service_levels_are_kept_on_the_admin_pages(app: &TestApp) {
     );
 }
 on_both!(service_levels_are_kept_on_the_admin_pages);
+
+async fn automation_is_kept_on_the_admin_page(app: &TestApp) {
+    use steward_domain::{Actor, PersonId};
+    with_password(app, "ada@msp.example", Role::Admin, None).await;
+    with_password(app, "tom@msp.example", Role::Technician, None).await;
+    with_password(app, "ann@acme.example", Role::Requester, None).await;
+    let system = Actor::system();
+    let team = app
+        .service
+        .create_team(
+            &system,
+            steward_service::NewTeam {
+                name: "Network".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ann = app
+        .service
+        .get_person_by_email(&system, "ann@acme.example")
+        .await
+        .unwrap();
+    let tom = app
+        .service
+        .get_person_by_email(&system, "tom@msp.example")
+        .await
+        .unwrap();
+    let admin = Page::sign_in(app, "ada@msp.example", "a long enough password").await;
+    let tech = Page::sign_in(app, "tom@msp.example", "a long enough password").await;
+    let (status, html, _) = admin.get("/agent/admin/automation").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No rules yet") && html.contains("No schedules yet"));
+    let (status, _, _) = tech.get("/agent/admin/automation").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let vpn = app
+        .service
+        .create_ticket(
+            &system,
+            steward_service::CreateTicket {
+                subject: "VPN down".into(),
+                requester_id: Some(ann.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // A rule written as lines, by name; test mode lists what it matches and changes nothing.
+    let rule = [
+        ("name", "VPN to network"),
+        ("position", "10"),
+        ("enabled", "1"),
+        ("on_created", "1"),
+        ("all", "subject contains vpn\n"),
+        ("any", ""),
+        (
+            "actions",
+            "set_team Network\nadd_tag network\nnotify team A VPN request arrived",
+        ),
+    ];
+    let mut test = rule.to_vec();
+    test.push(("action", "test"));
+    let (status, html, _) = admin
+        .post(
+            "/agent/admin/automation/rules",
+            "/agent/admin/automation",
+            &test,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("1 open ticket match now") && html.contains("VPN down"),
+        "{html}"
+    );
+    assert!(app.service.rules(&system).await.unwrap().is_empty());
+    let mut save = rule.to_vec();
+    save.push(("action", "save"));
+    let (status, _, location) = admin
+        .post(
+            "/agent/admin/automation/rules",
+            "/agent/admin/automation",
+            &save,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
+    let stored = app.service.rules(&system).await.unwrap();
+    assert_eq!(stored[0].def.actions.len(), 3);
+    assert_eq!(
+        stored[0].def.actions[0],
+        steward_domain::rules::Action::SetTeam {
+            team: Some(team.id)
+        }
+    );
+    // Shown back by name; a mistake names its line and stores nothing.
+    let (_, html, _) = admin.get("/agent/admin/automation").await;
+    assert!(html.contains("set_team Network"), "{html}");
+    let mut bad = rule.to_vec();
+    bad[0] = ("name", "Broken");
+    bad[6] = ("actions", "add_tag ok\nset_team Nowhere");
+    let (status, html, _) = admin
+        .post(
+            "/agent/admin/automation/rules",
+            "/agent/admin/automation",
+            &bad,
+        )
+        .await;
+    assert!(status.is_client_error());
+    assert!(
+        html.contains("line 2") && html.contains("Nowhere"),
+        "{html}"
+    );
+    assert_eq!(app.service.rules(&system).await.unwrap().len(), 1);
+    let id = stored[0].id.to_string();
+    admin
+        .post(
+            &format!("/agent/admin/automation/rules/{id}"),
+            "/agent/admin/automation",
+            &[("action", "delete")],
+        )
+        .await;
+    assert!(app.service.rules(&system).await.unwrap().is_empty());
+
+    // A schedule from the form.
+    let (status, _, location) = admin
+        .post(
+            "/agent/admin/automation/recurring",
+            "/agent/admin/automation",
+            &[
+                ("name", "Backups"),
+                ("rrule", "FREQ=WEEKLY;BYDAY=FR"),
+                ("starts", "2026-03-06T16:00"),
+                ("time_zone", "Europe/Vienna"),
+                ("enabled", "1"),
+                ("subject", "Check the backups"),
+                ("requester", "ann@acme.example"),
+                ("body", ""),
+                ("type", "service_request"),
+                ("priority", ""),
+                ("team", &team.id.0.to_string()),
+                ("assignee", &tom.id.0.to_string()),
+                ("tags", "backup weekly"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
+    let (_, html, _) = admin.get("/agent/admin/automation").await;
+    assert!(
+        html.contains("2026-03-06 15:00 UTC") && html.contains("Friday"),
+        "next runs shown: {html}"
+    );
+    let saved = app.service.recurring_tickets(&system).await.unwrap();
+    assert_eq!(saved[0].template.requester_id, PersonId(ann.id.0));
+    assert_eq!(saved[0].template.tags, ["backup", "weekly"]);
+
+    // Downtime: an outage and a commitment, measured this month.
+    let (status, _, _) = admin
+        .post(
+            "/agent/admin/automation/commitments",
+            "/agent/admin/automation",
+            &[
+                ("service", "Mail"),
+                ("organisation", ""),
+                ("max_minutes", "30"),
+                ("time_zone", "UTC"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = admin
+        .post(
+            "/agent/admin/automation/downtimes",
+            "/agent/admin/automation",
+            &[
+                ("service", "Mail"),
+                ("organisation", ""),
+                ("started", "2026-03-01T10:00"),
+                ("ended", "2026-03-01T10:45"),
+                ("note", "Disk full"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = admin.get("/agent/admin/automation?month=2026-03").await;
+    assert!(
+        html.contains("Disk full") && html.contains(">45<") && html.contains("broken"),
+        "{html}"
+    );
+
+    // The technician's notifications page and bell; a reminder set on the ticket page.
+    app.service
+        .update_ticket(
+            &system,
+            vpn.id,
+            steward_service::TicketUpdate {
+                assignee_id: Some(Some(tom.id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (_, html, _) = tech.get("/agent").await;
+    assert!(
+        html.contains("1<span class=\"visually-hidden\"> unread"),
+        "bell: {html}"
+    );
+    let (status, html, _) = tech.get("/agent/notifications").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Assigned to you: VPN down"), "{html}");
+    let nid = app
+        .service
+        .notifications(&tom.actor(), false, None, 10)
+        .await
+        .unwrap()[0]
+        .id;
+    let (status, _, location) = tech
+        .post(
+            &format!("/agent/notifications/{nid}/open"),
+            "/agent/notifications",
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/agent/tickets/{}", vpn.number).as_str())
+    );
+    assert_eq!(
+        app.service
+            .unread_notifications(&tom.actor())
+            .await
+            .unwrap(),
+        0
+    );
+    let page = format!("/agent/tickets/{}", vpn.number);
+    let (status, _, location) = tech
+        .post(
+            &format!("{page}/reminder"),
+            &page,
+            &[("at", "2026-03-03T08:30"), ("note", "Ring the ISP")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
+    let (_, html, _) = tech.get(&page).await;
+    assert!(
+        html.contains("2026-03-03 08:30 UTC: Ring the ISP"),
+        "{html}"
+    );
+}
+on_both!(automation_is_kept_on_the_admin_page);
