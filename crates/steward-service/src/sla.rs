@@ -41,7 +41,31 @@ const WARNING: &str = "warning";
 const BREACH: &str = "breach";
 
 /// Recomputing all open tickets goes this many at a time (one transaction each).
-const RECOMPUTE_BATCH: i64 = 500;
+const RECOMPUTE_BATCH: i64 = 1000;
+
+/// The next instant an escalation step is due (one that has not fired yet), checked then by the
+/// scheduler; none: nothing to check.
+fn next_check(
+    clocks: &[Clock],
+    fired: &[(String, String, steward_domain::Timestamp)],
+) -> Option<steward_domain::Timestamp> {
+    let has_fired = |c: &Clock, step: &str| {
+        fired
+            .iter()
+            .any(|(target, s, since)| target == c.target.as_str() && s == step && *since == c.since)
+    };
+    clocks
+        .iter()
+        .filter(|c| c.stopped_at.is_none())
+        .flat_map(|c| {
+            [
+                (!has_fired(c, WARNING)).then_some(c.warn_at).flatten(),
+                (!has_fired(c, BREACH)).then_some(c.due).flatten(),
+            ]
+        })
+        .flatten()
+        .min()
+}
 
 impl Service {
     pub async fn calendars(&self, actor: &Actor) -> Result<Vec<StoredCalendar>> {
@@ -273,26 +297,8 @@ impl Service {
         let now = self.now();
         let clocks = sla::clocks(&policy.rules, t.priority, &cal, &timeline, now);
         t.sla_due_at = tx.set_ticket_clocks(t.id, Some(policy.id), &clocks).await?;
-        // The next instant an escalation step is due (one that has not fired yet), checked then
-        // by the scheduler; none: nothing to check.
         let fired = tx.fired_escalations(t.id).await?;
-        let has_fired = |c: &Clock, step: &str| {
-            fired.iter().any(|(target, s, since)| {
-                target == c.target.as_str() && s == step && *since == c.since
-            })
-        };
-        let next = clocks
-            .iter()
-            .filter(|c| c.stopped_at.is_none())
-            .flat_map(|c| {
-                [
-                    (!has_fired(c, WARNING)).then_some(c.warn_at).flatten(),
-                    (!has_fired(c, BREACH)).then_some(c.due).flatten(),
-                ]
-            })
-            .flatten()
-            .min();
-        match next {
+        match next_check(&clocks, &fired) {
             Some(at) => {
                 tx.schedule_job(crate::jobs::SLA_CHECK, Some(t.id), "", Some(&key), at, now)
                     .await?
@@ -405,28 +411,71 @@ impl Service {
     }
 
     /// Recomputes the clocks of every ticket not resolved or closed (after a policy or calendar
-    /// changed). Returns how many.
+    /// changed), in batches: each batch's tickets, timelines and fired steps are read in a few
+    /// queries, the clocks computed in memory, and written back (clocks, due instants, next SLA
+    /// checks) in a few multi-row statements, one transaction per batch. Returns how many.
     pub(crate) async fn recompute_all_sla(&self) -> Result<usize> {
+        let mut c = self.store.read().await?;
+        let policies = c.list_policies().await?;
+        if policies.is_empty() {
+            return Ok(0);
+        }
+        let mut calendars = std::collections::HashMap::new();
+        for p in &policies {
+            calendars.insert(p.id, Self::calendar_of(&mut c, p).await?);
+        }
+        drop(c);
         let mut after = 0;
         let mut done = 0;
         loop {
-            let ids = self
-                .store
-                .read()
-                .await?
-                .active_ticket_ids(after, RECOMPUTE_BATCH)
-                .await?;
-            let Some(last) = ids.last() else {
+            let now = self.now();
+            let mut tx = self.store.write().await?;
+            let tickets = tx.active_tickets_for_update(after, RECOMPUTE_BATCH).await?;
+            let Some(last) = tickets.last() else {
                 return Ok(done);
             };
-            after = last.0;
-            let mut tx = self.store.write().await?;
-            for id in &ids {
-                let mut t = tx.get_ticket(*id).await?;
-                self.recompute_sla(&mut tx, &mut t).await?;
+            after = last.id.0;
+            let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
+            let created: Vec<(TicketId, steward_domain::Timestamp)> =
+                tickets.iter().map(|t| (t.id, t.created_at)).collect();
+            let timelines = tx.ticket_timelines(&created).await?;
+            let fired = tx.fired_escalations_of(&ids).await?;
+            let mut writes = Vec::with_capacity(tickets.len());
+            let mut checks = Vec::new();
+            let mut cancels = Vec::new();
+            for t in &tickets {
+                let key = crate::jobs::sla_check_key(t.id);
+                let Some(policy) = Self::policy_for(&policies, t) else {
+                    writes.push(steward_store::sla::ClocksWrite {
+                        ticket: t.id,
+                        policy: None,
+                        clocks: Vec::new(),
+                    });
+                    cancels.push(key);
+                    continue;
+                };
+                let (Some(cal), Some(timeline)) = (calendars.get(&policy.id), timelines.get(&t.id))
+                else {
+                    continue;
+                };
+                let clocks = sla::clocks(&policy.rules, t.priority, cal, timeline, now);
+                let none = Vec::new();
+                match next_check(&clocks, fired.get(&t.id).unwrap_or(&none)) {
+                    Some(at) => checks.push((t.id, key, at)),
+                    None => cancels.push(key),
+                }
+                writes.push(steward_store::sla::ClocksWrite {
+                    ticket: t.id,
+                    policy: Some(policy.id),
+                    clocks,
+                });
             }
+            tx.store_clocks(&writes).await?;
+            tx.schedule_jobs(crate::jobs::SLA_CHECK, &checks, now)
+                .await?;
+            tx.cancel_jobs(&cancels).await?;
             tx.commit().await?;
-            done += ids.len();
+            done += tickets.len();
         }
     }
 

@@ -79,6 +79,54 @@ impl Conn {
         Ok(())
     }
 
+    /// Schedules many jobs of one kind, each with its own key, as [`Conn::schedule_job`] does
+    /// (a pending job of a key is moved), in a few multi-row statements.
+    pub async fn schedule_jobs(
+        &mut self,
+        kind: &str,
+        jobs: &[(TicketId, String, Timestamp)],
+        now: Timestamp,
+    ) -> Result<()> {
+        for chunk in jobs.chunks(200) {
+            let mut query = q(
+                "INSERT INTO jobs (kind, ticket_id, payload, dedupe, run_at, created_at) VALUES ",
+            );
+            for (i, (t, key, at)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    query.push(", ");
+                }
+                query.push("(").param(kind).push(", ");
+                query.param(t.0).push(", '', ");
+                query.param(key.as_str()).push(", ");
+                query.param(ts(*at)).push(", ");
+                query.param(ts(now)).push(")");
+            }
+            query.push(
+                " ON CONFLICT (dedupe) DO UPDATE SET run_at = excluded.run_at, payload = excluded.payload,
+                 status = 'pending', attempts = 0, last_error = NULL, done_at = NULL",
+            );
+            self.execute(query).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes the pending jobs of many keys.
+    pub async fn cancel_jobs(&mut self, keys: &[String]) -> Result<()> {
+        for chunk in keys.chunks(800) {
+            let mut query = q("DELETE FROM jobs WHERE status = 'pending'");
+            query.push(" AND dedupe IN (");
+            for (i, k) in chunk.iter().enumerate() {
+                if i > 0 {
+                    query.push(", ");
+                }
+                query.param(k.as_str());
+            }
+            query.push(")");
+            self.execute(query).await?;
+        }
+        Ok(())
+    }
+
     /// Removes a pending job by its key (nothing left to do).
     pub async fn cancel_job(&mut self, dedupe: &str) -> Result<()> {
         self.execute(q("DELETE FROM jobs WHERE dedupe = $1 AND status = 'pending'").bind(dedupe))

@@ -490,3 +490,148 @@ impl Conn {
         Ok(rows.into_iter().map(|(id,)| TicketId(id)).collect())
     }
 }
+
+/// One ticket's clocks to store in bulk ([`Conn::store_clocks`]).
+#[derive(Debug, Clone)]
+pub struct ClocksWrite {
+    pub ticket: TicketId,
+    pub policy: Option<i64>,
+    pub clocks: Vec<Clock>,
+}
+
+/// Rows per multi-row statement (well under SQLite's and PostgreSQL's parameter limits).
+const CHUNK: usize = 200;
+
+impl Conn {
+    /// The timelines of many tickets (given with their opening instants) in two queries.
+    pub async fn ticket_timelines(
+        &mut self,
+        tickets: &[(TicketId, Timestamp)],
+    ) -> Result<std::collections::HashMap<TicketId, Timeline>> {
+        let mut out: std::collections::HashMap<TicketId, Timeline> = tickets
+            .iter()
+            .map(|(id, created_at)| {
+                (
+                    *id,
+                    Timeline {
+                        created_at: *created_at,
+                        statuses: vec![(*created_at, Status::New)],
+                        messages: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        for chunk in tickets.chunks(CHUNK * 4) {
+            let ids: Vec<i64> = chunk.iter().map(|(id, _)| id.0).collect();
+            let mut query =
+                q("SELECT ticket_id, at, new_value FROM ticket_events WHERE field = 'status'");
+            crate::tickets::push_in(&mut query, "ticket_id", &ids, |i| i.into());
+            query.push(" ORDER BY ticket_id, id");
+            let rows: Vec<(i64, i64, Option<String>)> = self.fetch_all(query).await?;
+            for (id, at, new) in rows {
+                let s = Status::parse(new.as_deref().unwrap_or_default())
+                    .map_err(|e| corrupt("status in history", e))?;
+                if let Some(t) = out.get_mut(&TicketId(id)) {
+                    t.statuses.push((from_ts(at)?, s));
+                }
+            }
+            let mut query = q("SELECT m.ticket_id, m.created_at,
+                      (p.role IN ('technician', 'manager', 'admin') AND COALESCE(m.channel, '') <> 'email')
+               FROM messages m LEFT JOIN people p ON p.id = m.author_id
+               WHERE m.kind = 'public' AND m.automatic IS NULL");
+            crate::tickets::push_in(&mut query, "m.ticket_id", &ids, |i| i.into());
+            query.push(" ORDER BY m.ticket_id, m.id");
+            let rows: Vec<(i64, i64, bool)> = self.fetch_all(query).await?;
+            for (id, at, staff) in rows {
+                if let Some(t) = out.get_mut(&TicketId(id)) {
+                    t.messages.push((from_ts(at)?, staff));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The escalation steps fired for many tickets.
+    pub async fn fired_escalations_of(
+        &mut self,
+        tickets: &[TicketId],
+    ) -> Result<std::collections::HashMap<TicketId, Vec<(String, String, Timestamp)>>> {
+        let mut out: std::collections::HashMap<TicketId, Vec<(String, String, Timestamp)>> =
+            Default::default();
+        for chunk in tickets.chunks(CHUNK * 4) {
+            let ids: Vec<i64> = chunk.iter().map(|t| t.0).collect();
+            let mut query =
+                q("SELECT ticket_id, target, step, since FROM sla_escalations WHERE 1 = 1");
+            crate::tickets::push_in(&mut query, "ticket_id", &ids, |i| i.into());
+            let rows: Vec<(i64, String, String, i64)> = self.fetch_all(query).await?;
+            for (id, target, step, since) in rows {
+                out.entry(TicketId(id))
+                    .or_default()
+                    .push((target, step, from_ts(since)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores the clocks of many tickets, as [`Conn::set_ticket_clocks`] does for one, in a few
+    /// multi-row statements. Returns each ticket's soonest due instant, in order.
+    pub async fn store_clocks(&mut self, writes: &[ClocksWrite]) -> Result<Vec<Option<Timestamp>>> {
+        for chunk in writes.chunks(CHUNK * 4) {
+            let ids: Vec<i64> = chunk.iter().map(|w| w.ticket.0).collect();
+            let mut query = q("DELETE FROM ticket_clocks WHERE 1 = 1");
+            crate::tickets::push_in(&mut query, "ticket_id", &ids, |i| i.into());
+            self.execute(query).await?;
+        }
+        let rows: Vec<(TicketId, &Clock)> = writes
+            .iter()
+            .flat_map(|w| w.clocks.iter().map(move |c| (w.ticket, c)))
+            .collect();
+        for chunk in rows.chunks(CHUNK) {
+            let mut query = q("INSERT INTO ticket_clocks (ticket_id, target, state, due_at, warn_at, stopped_at, remaining_ms, allowed_ms) VALUES ");
+            for (i, (t, c)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    query.push(", ");
+                }
+                query.push("(").param(t.0).push(", ");
+                query.param(c.target.as_str()).push(", ");
+                query.param(state_str(c.state)).push(", ");
+                query.param(c.due.map(ts)).push(", ");
+                query.param(c.warn_at.map(ts)).push(", ");
+                query.param(c.stopped_at.map(ts)).push(", ");
+                query.param(c.remaining.as_millis() as i64).push(", ");
+                query.param(c.allowed.as_millis() as i64).push(")");
+            }
+            self.execute(query).await?;
+        }
+        let soonest: Vec<Option<Timestamp>> = writes
+            .iter()
+            .map(|w| {
+                w.clocks
+                    .iter()
+                    .filter(|c| {
+                        matches!(c.state, ClockState::Running | ClockState::Breached)
+                            && c.stopped_at.is_none()
+                    })
+                    .filter_map(|c| c.due)
+                    .min()
+            })
+            .collect();
+        let pairs: Vec<(&ClocksWrite, Option<Timestamp>)> =
+            writes.iter().zip(soonest.iter().copied()).collect();
+        for chunk in pairs.chunks(CHUNK) {
+            // UPDATE … FROM (VALUES …): both databases name the columns column1, column2, ….
+            let mut query = q("UPDATE tickets SET sla_policy_id = v.column2, sla_due_at = v.column3 FROM (VALUES ");
+            for (i, (w, due)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    query.push(", ");
+                }
+                query.push("(").param(w.ticket.0).push(", ");
+                query.param(w.policy).push(", ");
+                query.param(due.map(ts)).push(")");
+            }
+            query.push(") AS v WHERE tickets.id = v.column1");
+            self.execute(query).await?;
+        }
+        Ok(soonest)
+    }
+}

@@ -101,7 +101,7 @@ pub struct Page<T> {
     pub next: Option<(i64, i64)>,
 }
 
-fn push_in<T: Copy>(
+pub(crate) fn push_in<T: Copy>(
     query: &mut Query,
     column: &str,
     values: &[T],
@@ -397,10 +397,32 @@ impl Conn {
     /// Tickets not resolved or closed, after id `after`, a page at a time in id order, with their
     /// tags (for sweeps over the open work: time rules, test mode, recomputing).
     pub async fn active_tickets(&mut self, after: i64, limit: i64) -> Result<Vec<Ticket>> {
+        self.active_tickets_page(after, limit, "").await
+    }
+
+    /// [`Conn::active_tickets`], locked until the transaction ends (for rewriting them in bulk).
+    pub async fn active_tickets_for_update(
+        &mut self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Ticket>> {
+        let lock = match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        };
+        self.active_tickets_page(after, limit, lock).await
+    }
+
+    async fn active_tickets_page(
+        &mut self,
+        after: i64,
+        limit: i64,
+        lock: &str,
+    ) -> Result<Vec<Ticket>> {
         let rows: Vec<TicketRow> = self
             .fetch_all(
                 q(&format!(
-                    "SELECT {TICKET_COLS} FROM tickets WHERE status NOT IN ('resolved', 'closed') AND id > $1 ORDER BY id LIMIT $2"
+                    "SELECT {TICKET_COLS} FROM tickets WHERE status NOT IN ('resolved', 'closed') AND id > $1 ORDER BY id LIMIT $2{lock}"
                 ))
                 .bind(after)
                 .bind(limit),

@@ -1379,3 +1379,180 @@ async fn a_rule_can_mail_the_requester(app: &TestApp) {
     assert!(m.automatic);
 }
 on_both!(a_rule_can_mail_the_requester);
+
+/// After a policy change every open ticket is recomputed in bulk; what is stored must be what the
+/// one-ticket path computes, across more than one batch, for tickets in every state.
+async fn bulk_recompute_stores_what_each_ticket_computes(app: &TestApp) {
+    use steward_domain::{Actor, MessageKind, Named, PersonId, Priority, Status};
+    let system = Actor::system();
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let (tech, _) = app
+        .person("tech@msp.example", Role::Technician, None, false)
+        .await;
+    let (ann, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let tech = app
+        .service
+        .get_person(&system, PersonId(tech))
+        .await
+        .unwrap()
+        .actor();
+    // More open tickets than one batch (1,000), opened before any policy exists.
+    let mut ids = Vec::new();
+    for i in 0..1_100 {
+        let t = app
+            .service
+            .create_ticket(
+                &system,
+                steward_service::CreateTicket {
+                    subject: format!("Ticket {i}"),
+                    requester_id: Some(PersonId(ann)),
+                    priority: Some(
+                        [
+                            Priority::Critical,
+                            Priority::High,
+                            Priority::Medium,
+                            Priority::Low,
+                        ][i % 4],
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        ids.push(t.id);
+        if i % 50 == 0 {
+            app.clock.advance(jiff::SignedDuration::from_mins(7));
+        }
+    }
+    let berlin = expect(
+        app.post(
+            "/api/v1/calendars",
+            &admin,
+            json!({"name": "Berlin office", "time_zone": "Europe/Berlin", "week": office_week()}),
+        )
+        .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let targets = |first: i64, resolve: i64| json!({"first_response_minutes": first, "next_response_minutes": first, "resolution_minutes": resolve});
+    let policy = expect(
+        app.post(
+            "/api/v1/sla-policies",
+            &admin,
+            json!({"name": "Standard", "is_default": true, "calendar_id": berlin, "targets": {
+                "critical": targets(15, 120), "high": targets(30, 240),
+                "medium": targets(60, 480), "low": targets(240, 2400)}}),
+        )
+        .await,
+        201,
+    )["id"]
+        .as_i64()
+        .unwrap();
+    // Some answered, some waiting (paused), some resolved, some escalated already.
+    for (n, id) in ids.iter().enumerate().step_by(7) {
+        app.clock.advance(jiff::SignedDuration::from_mins(3));
+        let status = match n % 3 {
+            0 => Some(Status::PendingRequester),
+            1 => None,
+            _ => Some(Status::Resolved),
+        };
+        app.service
+            .add_message(
+                &tech,
+                *id,
+                steward_service::MessageInput {
+                    kind: MessageKind::Public,
+                    body: "Looking into it.".into(),
+                    status,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    app.clock.advance(jiff::SignedDuration::from_hours(3));
+    app.service.run_due_jobs(200).await.unwrap();
+    // The change: every open ticket is recomputed in bulk.
+    expect(
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/sla-policies/{policy}"),
+            Some(&admin),
+            Some(
+                json!({"name": "Standard", "is_default": true, "calendar_id": berlin, "targets": {
+                "critical": targets(30, 240), "high": targets(60, 480),
+                "medium": targets(120, 960), "low": targets(480, 4800)}}),
+            ),
+        )
+        .await,
+        200,
+    );
+    let mut c = app.store.read().await.unwrap();
+    let mut checked = 0;
+    for id in &ids {
+        let (stored_policy, stored) = c.ticket_clocks(*id).await.unwrap();
+        let (live_policy, live) = app.service.ticket_clocks(&system, *id).await.unwrap();
+        let t = app.service.get_ticket(&system, *id).await.unwrap();
+        if matches!(t.status, Status::Resolved | Status::Closed) {
+            continue;
+        }
+        assert_eq!(
+            stored_policy,
+            live_policy.map(|p| p.id),
+            "ticket {}",
+            t.number
+        );
+        assert_eq!(stored.len(), live.len(), "ticket {}", t.number);
+        for (s, l) in stored.iter().zip(&live) {
+            assert_eq!(
+                (s.target, s.state, s.due_at, s.warn_at, s.stopped_at),
+                (l.target, l.state, l.due, l.warn_at, l.stopped_at),
+                "ticket {}",
+                t.number
+            );
+        }
+        let soonest = live
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.state,
+                    steward_domain::sla::ClockState::Running
+                        | steward_domain::sla::ClockState::Breached
+                ) && c.stopped_at.is_none()
+            })
+            .filter_map(|c| c.due)
+            .min();
+        assert_eq!(t.sla_due_at, soonest, "ticket {}", t.number);
+        let check = c
+            .pending_job(&format!("sla:{}", id.0))
+            .await
+            .unwrap()
+            .map(|j| j.run_at);
+        // The next check: the soonest step of a running clock that has not fired yet.
+        let fired = c.fired_escalations(*id).await.unwrap();
+        let unfired = |c: &steward_domain::sla::Clock, step: &str| {
+            !fired.iter().any(|(target, s, since)| {
+                target == c.target.as_str() && s == step && *since == c.since
+            })
+        };
+        let next = live
+            .iter()
+            .filter(|c| c.stopped_at.is_none())
+            .flat_map(|c| {
+                [
+                    c.warn_at.filter(|_| unfired(c, "warning")),
+                    c.due.filter(|_| unfired(c, "breach")),
+                ]
+            })
+            .flatten()
+            .min();
+        assert_eq!(check, next, "ticket {}", t.number);
+        checked += 1;
+    }
+    assert!(checked > 1_000, "{checked}");
+}
+on_both!(bulk_recompute_stores_what_each_ticket_computes);
