@@ -225,7 +225,6 @@ fn recurring_row(
     r: Option<&steward_service::RecurringTicket>,
     requester: String,
     c: &Context,
-    now: Timestamp,
 ) -> RecurringRow {
     let t = r.map(|r| &r.template);
     let ty = t.and_then(|t| t.ticket_type);
@@ -242,7 +241,6 @@ fn recurring_row(
             .iter()
             .map(|&x| Choice::new(x.as_str(), priority_label(x), Some(x) == pr)),
     );
-    let _ = now;
     RecurringRow {
         id: r.map_or(0, |r| r.stored.id),
         name: r.map(|r| r.stored.name.clone()).unwrap_or_default(),
@@ -341,7 +339,7 @@ async fn show(
             Ok(p) => p.email,
             Err(_) => r.template.requester_id.0.to_string(),
         };
-        let mut row = recurring_row(Some(&r), requester, &c, now);
+        let mut row = recurring_row(Some(&r), requester, &c);
         row.last_ticket = match r.stored.last_ticket {
             Some(t) => s.service.get_ticket(actor, t).await.ok().map(|t| t.number),
             None => None,
@@ -390,7 +388,7 @@ async fn show(
             kept: m.kept,
         })
         .collect();
-    let new_recurring = recurring_row(None, String::new(), &c, now);
+    let new_recurring = recurring_row(None, String::new(), &c);
     Ok(render(&AutomationPage {
         layout: caller.layout("Automation", "admin", notice(q.notice.as_deref())),
         rules,

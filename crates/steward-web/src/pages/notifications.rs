@@ -128,7 +128,7 @@ pub async fn open(
         .await?;
     let n = s
         .service
-        .notifications(caller.actor(), false, Some(id + 1), 1)
+        .notifications(caller.actor(), false, Some(id.saturating_add(1)), 1)
         .await?;
     Ok(match n.first().and_then(|n| n.ticket_number) {
         Some(number) if n[0].id == id => see_other(&format!("/agent/tickets/{number}")),
