@@ -87,7 +87,8 @@ impl Conn {
         jobs: &[(TicketId, String, Timestamp)],
         now: Timestamp,
     ) -> Result<()> {
-        for chunk in jobs.chunks(200) {
+        // Small statements on SQLite: see `sla::bulk_params`.
+        for chunk in jobs.chunks(crate::sla::bulk_params(self.backend()) / 5) {
             let mut query = q(
                 "INSERT INTO jobs (kind, ticket_id, payload, dedupe, run_at, created_at) VALUES ",
             );
@@ -112,7 +113,7 @@ impl Conn {
 
     /// Removes the pending jobs of many keys.
     pub async fn cancel_jobs(&mut self, keys: &[String]) -> Result<()> {
-        for chunk in keys.chunks(800) {
+        for chunk in keys.chunks(crate::sla::bulk_params(self.backend())) {
             let mut query = q("DELETE FROM jobs WHERE status = 'pending'");
             query.push(" AND dedupe IN (");
             for (i, k) in chunk.iter().enumerate() {
