@@ -149,6 +149,19 @@ impl Service {
         Ok(n)
     }
 
+    /// Opens one of the actor's notifications: marks it read and gives the number of its ticket.
+    pub async fn open_notification(&self, actor: &Actor, id: i64) -> Result<Option<i64>> {
+        let me = self.notified(actor)?;
+        let mut tx = self.store.write().await?;
+        let number = tx
+            .notification_ticket(me, id)
+            .await
+            .not_found_as("notification")?;
+        tx.mark_notifications_read(me, Some(id), self.now()).await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
     /// Notifications belong to staff who signed in as themselves.
     fn notified(&self, actor: &Actor) -> Result<PersonId> {
         match actor.person_id {

@@ -197,13 +197,20 @@ impl Conn {
         Ok(n)
     }
 
-    /// Forgets read notifications older than `before` (housekeeping).
-    pub async fn prune_notifications(&mut self, before: Timestamp) -> Result<u64> {
-        self.execute(
-            q("DELETE FROM notifications WHERE read_at IS NOT NULL AND created_at < $1")
-                .bind(ts(before)),
-        )
-        .await
+    /// The number of the ticket a person's notification is about (`None`: about no ticket, or
+    /// the ticket is gone). Another person's notification is not found.
+    pub async fn notification_ticket(&mut self, person: PersonId, id: i64) -> Result<Option<i64>> {
+        let (number,): (Option<i64>,) = self
+            .fetch_one(
+                q(
+                    "SELECT t.number FROM notifications n LEFT JOIN tickets t ON t.id = n.ticket_id
+                   WHERE n.person_id = $1 AND n.id = $2",
+                )
+                .bind(person.0)
+                .bind(id),
+            )
+            .await?;
+        Ok(number)
     }
 
     // ---- time rules ----

@@ -477,18 +477,6 @@ impl Conn {
             .collect::<Result<Vec<_>>>()?;
         Ok((policy, clocks))
     }
-
-    /// Ids of tickets not resolved or closed, after `after`, a page at a time (for recomputing).
-    pub async fn active_ticket_ids(&mut self, after: i64, limit: i64) -> Result<Vec<TicketId>> {
-        let rows: Vec<(i64,)> = self
-            .fetch_all(
-                q("SELECT id FROM tickets WHERE status NOT IN ('resolved', 'closed') AND id > $1 ORDER BY id LIMIT $2")
-                    .bind(after)
-                    .bind(limit),
-            )
-            .await?;
-        Ok(rows.into_iter().map(|(id,)| TicketId(id)).collect())
-    }
 }
 
 /// One ticket's clocks to store in bulk ([`Conn::store_clocks`]).

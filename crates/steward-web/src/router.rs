@@ -191,7 +191,7 @@ fn page_routes() -> Router<AppState> {
         .route("/agent/admin/automation", get(automation_pages::page))
         .route(
             "/agent/admin/automation/rules",
-            post(automation_pages::save_rule),
+            post(automation_pages::new_rule),
         )
         .route(
             "/agent/admin/automation/rules/{id}",
@@ -199,7 +199,7 @@ fn page_routes() -> Router<AppState> {
         )
         .route(
             "/agent/admin/automation/recurring",
-            post(automation_pages::save_recurring),
+            post(automation_pages::new_recurring),
         )
         .route(
             "/agent/admin/automation/recurring/{id}",

@@ -125,6 +125,7 @@ pub struct RecurringRow {
     pub priority_choices: Vec<Choice>,
     pub team_choices: Vec<Choice>,
     pub assignee_choices: Vec<Choice>,
+    pub category_choices: Vec<Choice>,
     pub description: String,
     pub upcoming: Vec<String>,
     pub last_ticket: Option<i64>,
@@ -267,6 +268,11 @@ fn recurring_row(
             "Nobody (the team takes it)",
             t.and_then(|t| t.assignee_id.map(|x| x.0)),
         ),
+        category_choices: id_choices(
+            &c.names.categories,
+            "No category",
+            t.and_then(|t| t.category_id.map(|x| x.0)),
+        ),
         description: r.map(|r| r.description.clone()).unwrap_or_default(),
         upcoming: r.map_or_else(Vec::new, |r| r.upcoming.iter().map(|t| when(*t)).collect()),
         last_ticket: None,
@@ -282,7 +288,8 @@ fn parse_month(text: Option<&str>, now: Timestamp) -> (i16, i8) {
     text.and_then(|m| {
         let (y, mo) = m.split_once('-')?;
         let (y, mo) = (y.parse::<i16>().ok()?, mo.parse::<i8>().ok()?);
-        ((1970..=9999).contains(&y) && (1..=12).contains(&mo)).then_some((y, mo))
+        // Up to 9998: the report reads to the start of the next month.
+        ((1970..=9998).contains(&y) && (1..=12).contains(&mo)).then_some((y, mo))
     })
     .unwrap_or_else(|| this_month(now))
 }
@@ -452,25 +459,42 @@ fn rule_input(f: &HashMap<String, String>, n: &Names) -> Result<RuleInput, PageE
     })
 }
 
-/// `POST /agent/admin/automation/rules` (new) and `…/rules/{id}`: save, test or delete.
+/// `POST /agent/admin/automation/rules`: add (or test) a rule.
+pub async fn new_rule(
+    State(s): State<AppState>,
+    DeskCaller(caller): DeskCaller,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    rule_form(&s, &caller, None, &f).await
+}
+
+/// `POST /agent/admin/automation/rules/{id}`: save, test or delete a rule.
 pub async fn save_rule(
     State(s): State<AppState>,
     DeskCaller(caller): DeskCaller,
-    id: Option<Path<i64>>,
+    Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    caller.check_csrf(field(&f, "csrf"))?;
+    rule_form(&s, &caller, Some(id), &f).await
+}
+
+async fn rule_form(
+    s: &AppState,
+    caller: &super::PageCaller,
+    id: Option<i64>,
+    f: &HashMap<String, String>,
+) -> PageResult {
+    caller.check_csrf(field(f, "csrf"))?;
     let actor = caller.actor();
-    let id = id.map(|Path(id)| id);
-    if field(&f, "action") == "delete" {
+    if field(f, "action") == "delete" {
         if let Some(id) = id {
             s.service.delete_rule(actor, id).await?;
         }
         return Ok(see_other("/agent/admin/automation?notice=deleted#rules"));
     }
-    let c = context(&s, &caller).await?;
-    let input = rule_input(&f, &c.names)?;
-    if field(&f, "action") == "test" {
+    let c = context(s, caller).await?;
+    let input = rule_input(f, &c.names)?;
+    if field(f, "action") == "test" {
         let found = s
             .service
             .test_rule(actor, &input.def)
@@ -490,7 +514,7 @@ pub async fn save_rule(
             notice: None,
             month: None,
         };
-        return show(&s, &caller, &q, Some((row, found))).await;
+        return show(s, caller, &q, Some((row, found))).await;
     }
     match id {
         Some(id) => s.service.update_rule(actor, id, input).await?,
@@ -499,17 +523,34 @@ pub async fn save_rule(
     Ok(see_other("/agent/admin/automation?notice=saved#rules"))
 }
 
-/// `POST /agent/admin/automation/recurring` (new) and `…/recurring/{id}`: save or delete.
+/// `POST /agent/admin/automation/recurring`: add a schedule.
+pub async fn new_recurring(
+    State(s): State<AppState>,
+    DeskCaller(caller): DeskCaller,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    recurring_form(&s, &caller, None, &f).await
+}
+
+/// `POST /agent/admin/automation/recurring/{id}`: save or delete a schedule.
 pub async fn save_recurring(
     State(s): State<AppState>,
     DeskCaller(caller): DeskCaller,
-    id: Option<Path<i64>>,
+    Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    caller.check_csrf(field(&f, "csrf"))?;
+    recurring_form(&s, &caller, Some(id), &f).await
+}
+
+async fn recurring_form(
+    s: &AppState,
+    caller: &super::PageCaller,
+    id: Option<i64>,
+    f: &HashMap<String, String>,
+) -> PageResult {
+    caller.check_csrf(field(f, "csrf"))?;
     let actor = caller.actor();
-    let id = id.map(|Path(id)| id);
-    if field(&f, "action") == "delete" {
+    if field(f, "action") == "delete" {
         if let Some(id) = id {
             s.service.delete_recurring(actor, id).await?;
         }
@@ -517,7 +558,7 @@ pub async fn save_recurring(
             "/agent/admin/automation?notice=deleted#recurring",
         ));
     }
-    let requester = field(&f, "requester");
+    let requester = field(f, "requester");
     let requester_id = match requester.parse::<i64>() {
         Ok(id) => PersonId(id),
         Err(_) => match s.service.get_person_by_email(actor, requester).await {
@@ -531,7 +572,7 @@ pub async fn save_recurring(
         },
     };
     let opt_id = |k: &str| -> Result<Option<i64>, PageError> {
-        match field(&f, k) {
+        match field(f, k) {
             "" => Ok(None),
             v => v
                 .parse()
@@ -539,16 +580,16 @@ pub async fn save_recurring(
                 .map_err(|_| PageError::Invalid(format!("{k}: not a choice"))),
         }
     };
-    let named = |k: &str| field(&f, k);
+    let named = |k: &str| field(f, k);
     let input = RecurringInput {
-        name: field(&f, "name").to_string(),
-        rrule: field(&f, "rrule").to_string(),
-        starts: field(&f, "starts").to_string(),
-        time_zone: field(&f, "time_zone").to_string(),
+        name: field(f, "name").to_string(),
+        rrule: field(f, "rrule").to_string(),
+        starts: field(f, "starts").to_string(),
+        time_zone: field(f, "time_zone").to_string(),
         enabled: f.contains_key("enabled"),
         template: RecurringTemplate {
-            subject: field(&f, "subject").to_string(),
-            body: raw(&f, "body").trim_end().to_string(),
+            subject: field(f, "subject").to_string(),
+            body: raw(f, "body").trim_end().to_string(),
             ticket_type: match named("type") {
                 "" => None,
                 v => Some(TicketType::parse(v).map_err(|e| PageError::Invalid(e.to_string()))?),
@@ -560,8 +601,8 @@ pub async fn save_recurring(
             },
             team_id: opt_id("team")?.map(TeamId),
             assignee_id: opt_id("assignee")?.map(PersonId),
-            category_id: None,
-            tags: field(&f, "tags")
+            category_id: opt_id("category")?.map(steward_domain::CategoryId),
+            tags: field(f, "tags")
                 .split([' ', ','])
                 .filter(|t| !t.is_empty())
                 .map(str::to_string)

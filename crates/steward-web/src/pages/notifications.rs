@@ -123,15 +123,10 @@ pub async fn open(
     Form(f): Form<CsrfOnly>,
 ) -> PageResult<Response> {
     caller.check_csrf(&f.csrf)?;
-    s.service
-        .mark_notifications_read(caller.actor(), Some(id))
-        .await?;
-    let n = s
-        .service
-        .notifications(caller.actor(), false, Some(id.saturating_add(1)), 1)
-        .await?;
-    Ok(match n.first().and_then(|n| n.ticket_number) {
-        Some(number) if n[0].id == id => see_other(&format!("/agent/tickets/{number}")),
-        _ => see_other("/agent/notifications"),
-    })
+    Ok(
+        match s.service.open_notification(caller.actor(), id).await? {
+            Some(number) => see_other(&format!("/agent/tickets/{number}")),
+            None => see_other("/agent/notifications"),
+        },
+    )
 }
