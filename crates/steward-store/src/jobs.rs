@@ -80,51 +80,55 @@ impl Conn {
     }
 
     /// Schedules many jobs of one kind, each with its own key, as [`Conn::schedule_job`] does
-    /// (a pending job of a key is moved), in a few multi-row statements.
+    /// (a pending job of a key is moved; one already pending for that instant is left alone), in
+    /// one statement.
     pub async fn schedule_jobs(
         &mut self,
         kind: &str,
         jobs: &[(TicketId, String, Timestamp)],
         now: Timestamp,
     ) -> Result<()> {
-        // Small statements on SQLite: see `sla::bulk_params`.
-        for chunk in jobs.chunks(crate::sla::bulk_params(self.backend()) / 5) {
-            let mut query = q(
-                "INSERT INTO jobs (kind, ticket_id, payload, dedupe, run_at, created_at) VALUES ",
-            );
-            for (i, (t, key, at)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    query.push(", ");
-                }
-                query.push("(").param(kind).push(", ");
-                query.param(t.0).push(", '', ");
-                query.param(key.as_str()).push(", ");
-                query.param(ts(*at)).push(", ");
-                query.param(ts(now)).push(")");
-            }
-            query.push(
-                " ON CONFLICT (dedupe) DO UPDATE SET run_at = excluded.run_at, payload = excluded.payload,
-                 status = 'pending', attempts = 0, last_error = NULL, done_at = NULL",
-            );
-            self.execute(query).await?;
+        use crate::bulk::{push_rows, Col};
+        if jobs.is_empty() {
+            return Ok(());
         }
+        let rows: Vec<serde_json::Value> = jobs
+            .iter()
+            .map(|(t, key, at)| serde_json::json!([t.0, key, ts(*at)]))
+            .collect();
+        let backend = self.backend();
+        let mut query =
+            q("INSERT INTO jobs (kind, ticket_id, payload, dedupe, run_at, created_at) SELECT ");
+        query
+            .param(kind)
+            .push(", c0, '', c1, c2, ")
+            .param(ts(now))
+            .push(" FROM ");
+        push_rows(
+            &mut query,
+            backend,
+            serde_json::Value::Array(rows).to_string(),
+            &[Col::Int, Col::Text, Col::Int],
+            "v",
+        );
+        query.push(
+            " WHERE true ON CONFLICT (dedupe) DO UPDATE SET run_at = excluded.run_at, payload = excluded.payload,
+             status = 'pending', attempts = 0, last_error = NULL, done_at = NULL
+             WHERE jobs.run_at <> excluded.run_at OR jobs.status <> 'pending' OR jobs.attempts <> 0",
+        );
+        self.execute(query).await?;
         Ok(())
     }
 
     /// Removes the pending jobs of many keys.
     pub async fn cancel_jobs(&mut self, keys: &[String]) -> Result<()> {
-        for chunk in keys.chunks(crate::sla::bulk_params(self.backend())) {
-            let mut query = q("DELETE FROM jobs WHERE status = 'pending'");
-            query.push(" AND dedupe IN (");
-            for (i, k) in chunk.iter().enumerate() {
-                if i > 0 {
-                    query.push(", ");
-                }
-                query.param(k.as_str());
-            }
-            query.push(")");
-            self.execute(query).await?;
+        if keys.is_empty() {
+            return Ok(());
         }
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let mut query = q("DELETE FROM jobs WHERE status = 'pending'");
+        crate::bulk::push_texts_in(&mut query, self.backend(), "dedupe", &keys);
+        self.execute(query).await?;
         Ok(())
     }
 
@@ -195,6 +199,19 @@ impl Conn {
             )
             .await?;
         Ok(n > 0)
+    }
+
+    /// Gives back claimed jobs that were not run (the worker ran out of time): they are due again
+    /// at once for any worker, and the claim does not count as an attempt.
+    pub async fn release_jobs(&mut self, ids: &[i64], token: &str) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut query = q("UPDATE jobs SET lease_until = NULL, lease_token = NULL, attempts = attempts - 1 WHERE lease_token = ");
+        query.param(token).push(" AND status = 'pending'");
+        crate::bulk::push_ids_in(&mut query, self.backend(), "id", ids);
+        self.execute(query).await?;
+        Ok(())
     }
 
     /// Records a failed run: retried at `retry_at`, or failed for good (`None`).

@@ -5,6 +5,7 @@
 //! comparisons); only what differs (allocating ticket numbers, migrations) is written per backend.
 //! Instants are stored as microseconds since the Unix epoch in 64-bit integers on both.
 
+mod bulk;
 mod conn;
 mod error;
 mod events;

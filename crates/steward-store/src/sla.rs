@@ -487,17 +487,6 @@ pub struct ClocksWrite {
     pub clocks: Vec<Clock>,
 }
 
-/// Parameters per statement in bulk reads and writes. Small on SQLite on purpose: it finds a
-/// numbered parameter's name by a linear search, so binding costs grow with the square of the
-/// count (a profile of 1,600-parameter statements spent 57 % of the recompute there); PostgreSQL
-/// gains from fewer round trips instead.
-pub(crate) fn bulk_params(backend: crate::Backend) -> usize {
-    match backend {
-        crate::Backend::Sqlite => 256,
-        crate::Backend::Postgres => 4096,
-    }
-}
-
 impl Conn {
     /// The timelines of many tickets (given with their opening instants) in two queries.
     pub async fn ticket_timelines(
@@ -517,11 +506,12 @@ impl Conn {
                 )
             })
             .collect();
-        for chunk in tickets.chunks(bulk_params(self.backend())) {
-            let ids: Vec<i64> = chunk.iter().map(|(id, _)| id.0).collect();
+        let backend = self.backend();
+        {
+            let ids: Vec<i64> = tickets.iter().map(|(id, _)| id.0).collect();
             let mut query =
                 q("SELECT ticket_id, at, new_value FROM ticket_events WHERE field = 'status'");
-            crate::tickets::push_in(&mut query, "ticket_id", &ids, |i| i.into());
+            crate::bulk::push_ids_in(&mut query, backend, "ticket_id", &ids);
             query.push(" ORDER BY ticket_id, id");
             let rows: Vec<(i64, i64, Option<String>)> = self.fetch_all(query).await?;
             for (id, at, new) in rows {
@@ -535,7 +525,7 @@ impl Conn {
                       (p.role IN ('technician', 'manager', 'admin') AND COALESCE(m.channel, '') <> 'email')
                FROM messages m LEFT JOIN people p ON p.id = m.author_id
                WHERE m.kind = 'public' AND m.automatic IS NULL");
-            crate::tickets::push_in(&mut query, "m.ticket_id", &ids, |i| i.into());
+            crate::bulk::push_ids_in(&mut query, backend, "m.ticket_id", &ids);
             query.push(" ORDER BY m.ticket_id, m.id");
             let rows: Vec<(i64, i64, bool)> = self.fetch_all(query).await?;
             for (id, at, staff) in rows {
@@ -554,11 +544,11 @@ impl Conn {
     ) -> Result<std::collections::HashMap<TicketId, Vec<(String, String, Timestamp)>>> {
         let mut out: std::collections::HashMap<TicketId, Vec<(String, String, Timestamp)>> =
             Default::default();
-        for chunk in tickets.chunks(bulk_params(self.backend())) {
-            let ids: Vec<i64> = chunk.iter().map(|t| t.0).collect();
+        {
+            let ids: Vec<i64> = tickets.iter().map(|t| t.0).collect();
             let mut query =
                 q("SELECT ticket_id, target, step, since FROM sla_escalations WHERE 1 = 1");
-            crate::tickets::push_in(&mut query, "ticket_id", &ids, |i| i.into());
+            crate::bulk::push_ids_in(&mut query, self.backend(), "ticket_id", &ids);
             let rows: Vec<(i64, String, String, i64)> = self.fetch_all(query).await?;
             for (id, target, step, since) in rows {
                 out.entry(TicketId(id))
@@ -570,33 +560,60 @@ impl Conn {
     }
 
     /// Stores the clocks of many tickets, as [`Conn::set_ticket_clocks`] does for one, in a few
-    /// multi-row statements. Returns each ticket's soonest due instant, in order.
+    /// bulk statements. Returns each ticket's soonest due instant, in order.
     pub async fn store_clocks(&mut self, writes: &[ClocksWrite]) -> Result<Vec<Option<Timestamp>>> {
-        for chunk in writes.chunks(bulk_params(self.backend())) {
-            let ids: Vec<i64> = chunk.iter().map(|w| w.ticket.0).collect();
+        use crate::bulk::{push_ids_in, push_rows, Col};
+        let backend = self.backend();
+        // First the clocks of targets a ticket no longer has, by the set of targets it has (few
+        // differ); before the writes below, which leave old row versions for this scan to step over.
+        let mut by_targets: std::collections::BTreeMap<Vec<&str>, Vec<i64>> = Default::default();
+        for w in writes {
+            let mut targets: Vec<&str> = w.clocks.iter().map(|c| c.target.as_str()).collect();
+            targets.sort_unstable();
+            by_targets.entry(targets).or_default().push(w.ticket.0);
+        }
+        for (targets, ids) in by_targets {
             let mut query = q("DELETE FROM ticket_clocks WHERE 1 = 1");
-            crate::tickets::push_in(&mut query, "ticket_id", &ids, |i| i.into());
+            push_ids_in(&mut query, backend, "ticket_id", &ids);
+            for t in targets {
+                query.push(" AND target <> ").param(t);
+            }
             self.execute(query).await?;
         }
-        let rows: Vec<(TicketId, &Clock)> = writes
+        // Every clock, written over the ticket's clock of the same target (an update in place:
+        // no index changes, where deleting and inserting would change the primary key's index).
+        let rows: Vec<serde_json::Value> = writes
             .iter()
-            .flat_map(|w| w.clocks.iter().map(move |c| (w.ticket, c)))
+            .flat_map(|w| {
+                w.clocks.iter().map(move |c| {
+                    serde_json::json!([
+                        w.ticket.0,
+                        c.target.as_str(),
+                        state_str(c.state),
+                        c.due.map(ts),
+                        c.warn_at.map(ts),
+                        c.stopped_at.map(ts),
+                        c.remaining.as_millis() as i64,
+                        c.allowed.as_millis() as i64
+                    ])
+                })
+            })
             .collect();
-        for chunk in rows.chunks(bulk_params(self.backend()) / 8) {
-            let mut query = q("INSERT INTO ticket_clocks (ticket_id, target, state, due_at, warn_at, stopped_at, remaining_ms, allowed_ms) VALUES ");
-            for (i, (t, c)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    query.push(", ");
-                }
-                query.push("(").param(t.0).push(", ");
-                query.param(c.target.as_str()).push(", ");
-                query.param(state_str(c.state)).push(", ");
-                query.param(c.due.map(ts)).push(", ");
-                query.param(c.warn_at.map(ts)).push(", ");
-                query.param(c.stopped_at.map(ts)).push(", ");
-                query.param(c.remaining.as_millis() as i64).push(", ");
-                query.param(c.allowed.as_millis() as i64).push(")");
-            }
+        if !rows.is_empty() {
+            let mut query = q("INSERT INTO ticket_clocks (ticket_id, target, state, due_at, warn_at, stopped_at, remaining_ms, allowed_ms) SELECT c0, c1, c2, c3, c4, c5, c6, c7 FROM ");
+            use Col::{Int, Text};
+            push_rows(
+                &mut query,
+                backend,
+                serde_json::Value::Array(rows).to_string(),
+                &[Int, Text, Text, Int, Int, Int, Int, Int],
+                "v",
+            );
+            query.push(
+                " WHERE true ON CONFLICT (ticket_id, target) DO UPDATE SET state = excluded.state,
+                  due_at = excluded.due_at, warn_at = excluded.warn_at, stopped_at = excluded.stopped_at,
+                  remaining_ms = excluded.remaining_ms, allowed_ms = excluded.allowed_ms",
+            );
             self.execute(query).await?;
         }
         let soonest: Vec<Option<Timestamp>> = writes
@@ -612,20 +629,25 @@ impl Conn {
                     .min()
             })
             .collect();
-        let pairs: Vec<(&ClocksWrite, Option<Timestamp>)> =
-            writes.iter().zip(soonest.iter().copied()).collect();
-        for chunk in pairs.chunks(bulk_params(self.backend()) / 3) {
-            // UPDATE … FROM (VALUES …): both databases name the columns column1, column2, ….
-            let mut query = q("UPDATE tickets SET sla_policy_id = v.column2, sla_due_at = v.column3 FROM (VALUES ");
-            for (i, (w, due)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    query.push(", ");
-                }
-                query.push("(").param(w.ticket.0).push(", ");
-                query.param(w.policy).push(", ");
-                query.param(due.map(ts)).push(")");
-            }
-            query.push(") AS v WHERE tickets.id = v.column1");
+        // The tickets whose policy or soonest due instant changed.
+        let rows: Vec<serde_json::Value> = writes
+            .iter()
+            .zip(&soonest)
+            .map(|(w, due)| serde_json::json!([w.ticket.0, w.policy, due.map(ts)]))
+            .collect();
+        if !rows.is_empty() {
+            let mut query = q("UPDATE tickets SET sla_policy_id = v.c1, sla_due_at = v.c2 FROM ");
+            push_rows(
+                &mut query,
+                backend,
+                serde_json::Value::Array(rows).to_string(),
+                &[Col::Int, Col::Int, Col::Int],
+                "v",
+            );
+            query.push(match backend {
+                crate::Backend::Sqlite => " WHERE tickets.id = v.c0 AND (tickets.sla_policy_id IS NOT v.c1 OR tickets.sla_due_at IS NOT v.c2)",
+                crate::Backend::Postgres => " WHERE tickets.id = v.c0 AND (tickets.sla_policy_id IS DISTINCT FROM v.c1 OR tickets.sla_due_at IS DISTINCT FROM v.c2)",
+            });
             self.execute(query).await?;
         }
         Ok(soonest)

@@ -446,15 +446,12 @@ impl Conn {
         if ids.is_empty() {
             return Ok(out);
         }
-        // Small statements on SQLite: see `sla::bulk_params`.
-        for chunk in ids.chunks(crate::sla::bulk_params(self.backend())) {
-            let mut query = q("SELECT ticket_id, tag FROM ticket_tags WHERE 1 = 1");
-            push_in(&mut query, "ticket_id", chunk, |i| i.into());
-            query.push(" ORDER BY ticket_id, tag");
-            let rows: Vec<(i64, String)> = self.fetch_all(query).await?;
-            for (id, tag) in rows {
-                out.entry(id).or_default().push(tag);
-            }
+        let mut query = q("SELECT ticket_id, tag FROM ticket_tags WHERE 1 = 1");
+        crate::bulk::push_ids_in(&mut query, self.backend(), "ticket_id", &ids);
+        query.push(" ORDER BY ticket_id, tag");
+        let rows: Vec<(i64, String)> = self.fetch_all(query).await?;
+        for (id, tag) in rows {
+            out.entry(id).or_default().push(tag);
         }
         Ok(out)
     }

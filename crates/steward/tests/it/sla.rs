@@ -470,6 +470,45 @@ async fn escalations_fire_once_at_the_right_instants(app: &TestApp) {
         .unwrap()
         .is_empty());
 
+    // Jobs a worker claimed but gave back unrun (its batch ran out of time) are due again at once
+    // for another worker, and the claim does not count as an attempt.
+    {
+        let now = app.clock_now();
+        let later = now.checked_add(jiff::SignedDuration::from_mins(5)).unwrap();
+        let mut tx = app.store.write().await.unwrap();
+        for key in ["given-back-1", "given-back-2"] {
+            tx.schedule_job("from_the_future", None, "", Some(key), now, now)
+                .await
+                .unwrap();
+        }
+        let claimed = tx.claim_due_jobs(now, later, "first", 10).await.unwrap();
+        assert_eq!(claimed.len(), 2);
+        assert!(tx
+            .claim_due_jobs(now, later, "second", 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
+        // Another holder's token gives nothing back.
+        tx.release_jobs(&ids, "second").await.unwrap();
+        assert!(tx
+            .claim_due_jobs(now, later, "second", 10)
+            .await
+            .unwrap()
+            .is_empty());
+        tx.release_jobs(&ids, "first").await.unwrap();
+        let again = tx.claim_due_jobs(now, later, "second", 10).await.unwrap();
+        assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), ids);
+        assert!(again.iter().all(|j| j.attempts == 1), "{again:?}");
+        // A claimed job is still pending: cancelling removes it.
+        tx.cancel_jobs(&["given-back-1".to_string(), "given-back-2".to_string()])
+            .await
+            .unwrap();
+        assert!(tx.pending_job("given-back-1").await.unwrap().is_none());
+        assert!(tx.pending_job("given-back-2").await.unwrap().is_none());
+        tx.commit().await.unwrap();
+    }
+
     // A job that keeps failing is retried with back-off, then kept in the failed list.
     {
         let mut tx = app.store.write().await.unwrap();
