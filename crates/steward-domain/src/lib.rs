@@ -12,6 +12,7 @@ pub mod person;
 pub mod policy;
 pub mod recur;
 pub mod rules;
+pub mod search;
 pub mod sla;
 pub mod ticket;
 pub mod validate;

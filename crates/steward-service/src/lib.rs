@@ -18,6 +18,7 @@ mod notices;
 mod notify;
 mod outbound;
 mod rules;
+mod search;
 mod secrets;
 mod sla;
 mod tickets;
@@ -36,6 +37,9 @@ pub use mail::{Ingested, MailSettings, Mailbox, Templates};
 pub use notices::{Notice, NoticeKind};
 pub use outbound::{Delivery, SmtpSecurity, SmtpSender, SmtpSettings, MAX_ATTEMPTS};
 pub use rules::RuleInput;
+pub use search::{
+    SearchRequest, SearchResults, SearchScope, TicketFound, MAX_SEARCH_PAGE, SEARCH_PAGE,
+};
 pub use sla::PolicyInput;
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};
 pub use workspace::INVITATION_LIFETIME;

@@ -22,6 +22,7 @@ pub mod downtime;
 pub mod jobs;
 pub mod mail;
 pub mod rules;
+pub mod search;
 pub mod sla;
 pub mod tickets;
 pub mod workspace;

@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_automation.sql"),
         postgres: include_str!("../migrations/postgres/0010_automation.sql"),
     },
+    Migration {
+        version: 11,
+        name: "search",
+        sqlite: include_str!("../migrations/sqlite/0011_search.sql"),
+        postgres: include_str!("../migrations/postgres/0011_search.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.
@@ -164,6 +170,8 @@ impl Store {
     }
 
     /// Every table and its columns, sorted (for checking that both backends have the same schema).
+    /// The full-text indexes differ by design and are left out: FTS5 tables (and their shadow
+    /// tables) on SQLite, `search` tsvector columns on PostgreSQL.
     pub async fn describe_schema(&self) -> Result<Vec<(String, String)>> {
         let mut c = self.read().await?;
         let mut rows: Vec<(String, String)> = c
@@ -171,11 +179,12 @@ impl Store {
                 Backend::Sqlite => {
                     "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+                       AND m.name NOT LIKE '%!_search' ESCAPE '!' AND m.name NOT LIKE '%!_search!_%' ESCAPE '!'
                      ORDER BY 1, 2"
                 }
                 Backend::Postgres => {
                     "SELECT table_name::text, column_name::text FROM information_schema.columns
-                     WHERE table_schema = current_schema() ORDER BY 1, 2"
+                     WHERE table_schema = current_schema() AND column_name <> 'search' ORDER BY 1, 2"
                 }
             }))
             .await?;

@@ -437,7 +437,7 @@ impl Conn {
             .collect()
     }
 
-    async fn tags_for(
+    pub(crate) async fn tags_for(
         &mut self,
         ids: impl Iterator<Item = i64>,
     ) -> Result<std::collections::HashMap<i64, Vec<String>>> {

@@ -10,13 +10,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    automation, categories, downtime, organisations, people, session, sla, teams, tickets, tokens,
-    watchers,
+    automation, categories, downtime, organisations, people, search, session, sla, teams, tickets,
+    tokens, watchers,
 };
 use crate::error::ApiError;
 use crate::pages::{
     account, admin, agent, assets, automation as automation_pages, live, notifications, portal,
-    service_levels,
+    search as search_pages, service_levels,
 };
 use crate::{headers, metrics, ops, AppState};
 
@@ -40,6 +40,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         (name = "people", description = "Requesters and staff"),
         (name = "teams", description = "Teams (queues) and their members"),
         (name = "categories", description = "Ticket categories"),
+        (name = "search", description = "One search box over tickets, people and organisations"),
         (name = "notifications", description = "What staff are told about, in the app"),
         (name = "tokens", description = "API tokens"),
         (name = "session", description = "Signing in and out; who you are"),
@@ -73,6 +74,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             automation::put_reminder,
             automation::delete_reminder
         ))
+        .routes(routes!(search::search))
         .routes(routes!(automation::list_notifications))
         .routes(routes!(automation::read_all))
         .routes(routes!(automation::read_one))
@@ -263,6 +265,8 @@ fn page_routes() -> Router<AppState> {
             post(agent::assign_to_me),
         )
         .route("/portal", get(portal::list))
+        .route("/portal/search", get(search_pages::page))
+        .route("/agent/search", get(search_pages::page))
         .route("/portal/new", get(portal::new_form).post(portal::create))
         .route("/portal/tickets/{number}", get(portal::ticket))
         .route("/portal/tickets/{number}/reply", post(portal::reply))

@@ -29,10 +29,10 @@
 
   // ---- lists: j/k to move, Enter to open, click a row ----
   function rows() {
-    return Array.prototype.slice.call(document.querySelectorAll("[data-list] tbody tr[data-href]"));
+    return Array.prototype.slice.call(document.querySelectorAll("[data-list] tbody tr[data-href], [data-list] > li[data-href]"));
   }
   function selected() {
-    return document.querySelector("[data-list] tbody tr.selected");
+    return document.querySelector("[data-list] tbody tr.selected, [data-list] > li.selected");
   }
   function select(row, quiet) {
     var old = selected();
@@ -219,7 +219,7 @@
         break;
       }
       case "/": {
-        var s = document.querySelector("[data-search]");
+        var s = document.querySelector("main [data-search]") || document.querySelector("[data-top-search]");
         if (s) {
           var d = s.closest("details");
           if (d) d.open = true;

@@ -87,6 +87,17 @@ enum Command {
     /// The e-mail channel: take in mail, look at quarantined mail
     #[command(subcommand)]
     Mail(MailCommand),
+    /// The search indexes
+    #[command(subcommand)]
+    Search(SearchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchCommand {
+    /// Rebuild the full-text indexes of tickets, messages, people and organisations from the
+    /// stored data (they are kept up to date by themselves; rebuild after restoring a damaged
+    /// database or changing the index's language). Steward may keep running meanwhile.
+    Reindex,
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,7 +298,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Org(cmd) => admin(config, |svc| Box::pin(org(svc, cmd))).await,
         Command::Token(cmd) => admin(config, |svc| Box::pin(token(svc, cmd))).await,
         Command::Mail(cmd) => crate::mail::run(cmd_into(cmd), config).await,
+        Command::Search(SearchCommand::Reindex) => {
+            admin(config, |svc| Box::pin(reindex(svc))).await
+        }
     }
+}
+
+async fn reindex(svc: &Service) -> anyhow::Result<()> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} messages, {per_sec}, {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let done = svc
+        .reindex_search(&Actor::system(), |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "search indexes rebuilt: {done} messages, with every ticket, person and organisation, in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn cmd_into(cmd: MailCommand) -> crate::mail::MailCmd {

@@ -6,6 +6,7 @@ pub mod categories;
 pub mod downtime;
 pub mod organisations;
 pub mod people;
+pub mod search;
 pub mod session;
 pub mod sla;
 pub mod teams;

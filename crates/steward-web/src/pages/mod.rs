@@ -11,6 +11,7 @@ pub mod live;
 pub mod notifications;
 pub mod portal;
 pub mod rule_lines;
+pub mod search;
 pub mod service_levels;
 mod view;
 
@@ -44,6 +45,8 @@ pub struct Layout {
     pub notice: Option<&'static str>,
     /// Unread in-app notifications (staff).
     pub unread: i64,
+    /// What the search box in the top bar shows (the query of a search page).
+    pub search_q: String,
 }
 
 /// A signed-in person viewing a page, with their session's form token.
@@ -77,6 +80,7 @@ impl PageCaller {
             section,
             notice,
             unread: self.unread,
+            search_q: String::new(),
         }
     }
 
@@ -307,6 +311,7 @@ impl IntoResponse for PageError {
                 section: "",
                 notice: None,
                 unread: 0,
+                search_q: String::new(),
             },
             heading: title,
             message,

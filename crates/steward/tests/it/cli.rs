@@ -25,7 +25,9 @@ fn version_help_and_config_example() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("steward "));
     let out = steward(&dir).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    for cmd in ["serve", "migrate", "config", "user", "org", "token"] {
+    for cmd in [
+        "serve", "migrate", "config", "user", "org", "token", "mail", "search",
+    ] {
         assert!(help.contains(cmd), "{cmd} missing from --help");
     }
     let out = steward(&dir).args(["config", "example"]).output().unwrap();
@@ -354,5 +356,17 @@ fn mail_ingest_from_a_pipe_and_in_batches() {
         .unwrap();
     let listing = String::from_utf8_lossy(&out.stdout);
     assert_eq!(listing.lines().count(), 2, "{listing}");
+
+    // The mail taken in is found again after a rebuild of the search indexes.
+    let out = steward(&dir.join("data"))
+        .args(["search", "reindex"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("search indexes rebuilt: 6 messages"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -24,5 +24,6 @@ mod mail;
 mod migrations;
 mod openapi;
 mod pages;
+mod search;
 mod sla;
 mod story;

@@ -82,6 +82,7 @@ async fn the_document_matches_the_routes() {
         "/api/v1/rules",
         "/api/v1/rules/test",
         "/api/v1/rules/{id}",
+        "/api/v1/search",
         "/api/v1/sla-policies",
         "/api/v1/sla-policies/{id}",
         "/api/v1/teams",

@@ -1137,3 +1137,117 @@ async fn automation_is_kept_on_the_admin_page(app: &TestApp) {
     );
 }
 on_both!(automation_is_kept_on_the_admin_page);
+
+/// The search page: staff find tickets (internal notes too) with the matching words marked and
+/// escaped, people, and jump with `#number`; requesters find only their own tickets' public
+/// words; a malformed query is shown with what is wrong.
+async fn the_search_page_finds_what_each_person_may_see(app: &TestApp) {
+    with_password(app, "tech@msp.example", Role::Technician, None).await;
+    with_password(app, "ann@acme.example", Role::Requester, None).await;
+    with_password(app, "bob@globex.example", Role::Requester, None).await;
+    let tech = Page::sign_in(app, "tech@msp.example", "a long enough password").await;
+    let ann = Page::sign_in(app, "ann@acme.example", "a long enough password").await;
+    let bob = Page::sign_in(app, "bob@globex.example", "a long enough password").await;
+    let system = steward_domain::Actor::system();
+    let ann_id = app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .get_person_by_email("ann@acme.example")
+        .await
+        .unwrap()
+        .id;
+    let t = app
+        .service
+        .create_ticket(
+            &system,
+            steward_service::CreateTicket {
+                subject: "Scanner <b>jammed</b>".into(),
+                body: Some("The scanner on floor 2 is jammed again.".into()),
+                requester_id: Some(ann_id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let tech_actor = steward_domain::Actor {
+        person_id: Some(
+            app.store
+                .read()
+                .await
+                .unwrap()
+                .get_person_by_email("tech@msp.example")
+                .await
+                .unwrap()
+                .id,
+        ),
+        role: Role::Technician,
+        organisation_id: None,
+        org_access: false,
+    };
+    app.service
+        .add_message(
+            &tech_actor,
+            t.id,
+            steward_service::MessageInput {
+                kind: steward_domain::MessageKind::Internal,
+                body: "Walrus firmware <script>alert(1)</script> needed".into(),
+                status: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    let (status, html, _) = tech.get("/agent/search?q=jammed+scanners").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Scanner &#60;b&#62;jammed&#60;/b&#62;"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>jammed"), "{html}");
+    assert!(html.contains("<mark>jammed</mark>"), "{html}");
+    assert!(html.contains(&format!("/agent/tickets/{}", t.number)));
+    // The search box in the top bar keeps the query.
+    assert!(html.contains("value=\"jammed scanners\""), "{html}");
+    let (_, html, _) = tech.get("/agent/search?q=walrus").await;
+    assert!(
+        html.contains("<mark>Walrus</mark> firmware &lt;script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert"), "{html}");
+    let (_, html, _) = tech.get("/agent/search?q=ann").await;
+    assert!(html.contains("ann@acme.example"), "{html}");
+    let (status, _, location) = tech.get(&format!("/agent/search?q=%23{}", t.number)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/agent/tickets/{}", t.number).as_str())
+    );
+    let (status, html, _) = tech.get("/agent/search?q=status%3Abogus").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("is no status"), "{html}");
+
+    // The requester: their ticket by its public words, never by the note; no people.
+    let (_, html, _) = ann.get("/portal/search?q=jammed").await;
+    assert!(
+        html.contains(&format!("/portal/tickets/{}", t.number)),
+        "{html}"
+    );
+    let (_, html, _) = ann.get("/portal/search?q=walrus").await;
+    assert!(html.contains("No ticket matches"), "{html}");
+    let (_, html, _) = ann.get("/portal/search?q=ann").await;
+    assert!(!html.contains("ann@acme.example</span>"), "{html}");
+    let (status, _, location) = ann.get(&format!("/portal/search?q=%23{}", t.number)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/portal/tickets/{}", t.number).as_str())
+    );
+    // Another requester: nothing of Ann's, not even by number.
+    let (_, html, _) = bob.get("/portal/search?q=jammed").await;
+    assert!(html.contains("No ticket matches"), "{html}");
+    let (status, _, _) = bob.get(&format!("/portal/search?q=%23{}", t.number)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+on_both!(the_search_page_finds_what_each_person_may_see);
