@@ -45,3 +45,11 @@ id_type!(
     /// An API token.
     TokenId
 );
+id_type!(
+    /// A knowledge-base article.
+    ArticleId
+);
+id_type!(
+    /// A knowledge-base category.
+    KbCategoryId
+);

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod downtime;
 pub mod error;
 pub mod ids;
+pub mod knowledge;
 pub mod named;
 pub mod person;
 pub mod policy;

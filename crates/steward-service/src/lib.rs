@@ -12,6 +12,7 @@ mod directory;
 mod downtime;
 mod error;
 mod jobs;
+mod knowledge;
 mod limiter;
 mod mail;
 mod notices;
@@ -33,12 +34,14 @@ pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, Team
 pub use downtime::{DowntimeMonth, NewDowntime};
 pub use error::ServiceError;
 pub use jobs::{JobsRun, MAX_JOB_ATTEMPTS};
+pub use knowledge::ArticleInput;
 pub use mail::{Ingested, MailSettings, Mailbox, Templates};
 pub use notices::{Notice, NoticeKind};
 pub use outbound::{Delivery, SmtpSecurity, SmtpSender, SmtpSettings, MAX_ATTEMPTS};
 pub use rules::RuleInput;
 pub use search::{
-    SearchRequest, SearchResults, SearchScope, TicketFound, MAX_SEARCH_PAGE, SEARCH_PAGE,
+    ArticleFound, SearchRequest, SearchResults, SearchScope, TicketFound, MAX_SEARCH_PAGE,
+    SEARCH_PAGE,
 };
 pub use sla::PolicyInput;
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};

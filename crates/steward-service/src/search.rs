@@ -1,4 +1,4 @@
-//! One search box over tickets, people and organisations (articles join with the knowledge base).
+//! One search box over tickets, people, organisations and knowledge-base articles.
 //! The query language is `steward_domain::search`; this resolves its names, applies who may see
 //! what, and cuts snippets. Requesters find only tickets they may see, by their subjects and public
 //! messages (never internal notes), and no people or organisations.
@@ -25,6 +25,7 @@ pub enum SearchScope {
     Tickets,
     People,
     Organisations,
+    Articles,
 }
 
 impl SearchScope {
@@ -34,11 +35,12 @@ impl SearchScope {
             "tickets" => SearchScope::Tickets,
             "people" => SearchScope::People,
             "organisations" | "orgs" => SearchScope::Organisations,
+            "articles" | "kb" => SearchScope::Articles,
             other => {
                 return Err(ServiceError::invalid(
                     "in",
                     format!(
-                        "cannot search in {other:?}; use all, tickets, people or organisations"
+                        "cannot search in {other:?}; use all, tickets, people, organisations or articles"
                     ),
                 ))
             }
@@ -64,6 +66,13 @@ pub struct TicketFound {
     pub snippet: Vec<Piece>,
 }
 
+/// A knowledge-base article found, with the part of its text that matched.
+#[derive(Debug, Clone)]
+pub struct ArticleFound {
+    pub article: steward_domain::knowledge::Article,
+    pub snippet: Vec<Piece>,
+}
+
 /// What a search found.
 #[derive(Debug, Clone, Default)]
 pub struct SearchResults {
@@ -74,6 +83,8 @@ pub struct SearchResults {
     pub more_tickets: bool,
     pub people: Vec<Person>,
     pub organisations: Vec<Organisation>,
+    /// Knowledge-base articles the asker may read (on page 1).
+    pub articles: Vec<ArticleFound>,
     pub page: i64,
 }
 
@@ -143,8 +154,34 @@ impl Service {
                 out.tickets.push(TicketFound { ticket, snippet });
             }
         }
-        // People and organisations: for staff, by words alone (a ticket filter means tickets).
+        // People, organisations and articles: by words alone (a ticket filter means tickets).
         let names = !query.terms.is_empty() && !query.tickets_only() && page == 1;
+        let limit = match req.scope {
+            SearchScope::All => 5,
+            SearchScope::Articles => SEARCH_PAGE,
+            _ => 0,
+        };
+        if names && limit > 0 {
+            let mut c = self.store.read().await?;
+            out.articles = c
+                .search_articles(
+                    &query.terms,
+                    &query.excluded,
+                    steward_domain::knowledge::article_scope(actor),
+                    limit,
+                )
+                .await?
+                .into_iter()
+                .map(|article| ArticleFound {
+                    snippet: steward_domain::search::snippet(
+                        &article.body,
+                        &query.terms,
+                        SNIPPET_WIDTH,
+                    ),
+                    article,
+                })
+                .collect();
+        }
         if names && check(actor, Action::ListPeople).is_ok() {
             let limit = match req.scope {
                 SearchScope::All => 5,

@@ -20,6 +20,7 @@ pub mod automation;
 pub mod directory;
 pub mod downtime;
 pub mod jobs;
+pub mod knowledge;
 pub mod mail;
 pub mod rules;
 pub mod search;

@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_search.sql"),
         postgres: include_str!("../migrations/postgres/0011_search.sql"),
     },
+    Migration {
+        version: 12,
+        name: "knowledge",
+        sqlite: include_str!("../migrations/sqlite/0012_knowledge.sql"),
+        postgres: include_str!("../migrations/postgres/0012_knowledge.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

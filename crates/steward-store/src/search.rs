@@ -77,7 +77,7 @@ pub struct TicketMatch {
 
 /// The FTS5 query for some terms: each word quoted, `"w"*` for a prefix, `"a b"` for a phrase;
 /// all must match, none of `excluded`.
-fn fts5_query(terms: &[Term], excluded: &[Term], all_prefix: bool) -> String {
+pub(crate) fn fts5_query(terms: &[Term], excluded: &[Term], all_prefix: bool) -> String {
     let one = |t: &Term| match t {
         Term::Word(w) if all_prefix => format!("\"{w}\"*"),
         Term::Word(w) => format!("\"{w}\""),
@@ -95,7 +95,7 @@ fn fts5_query(terms: &[Term], excluded: &[Term], all_prefix: bool) -> String {
 }
 
 /// The PostgreSQL tsquery text for some terms (parsed by `to_tsquery`, which stems each word).
-fn tsquery(terms: &[Term], excluded: &[Term], all_prefix: bool) -> String {
+pub(crate) fn tsquery(terms: &[Term], excluded: &[Term], all_prefix: bool) -> String {
     let one = |t: &Term| match t {
         Term::Word(w) if all_prefix => format!("{w}:*"),
         Term::Word(w) => w.clone(),

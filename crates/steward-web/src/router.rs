@@ -10,8 +10,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    automation, categories, downtime, organisations, people, search, session, sla, teams, tickets,
-    tokens, watchers,
+    automation, categories, downtime, knowledge, organisations, people, search, session, sla,
+    teams, tickets, tokens, watchers,
 };
 use crate::error::ApiError;
 use crate::pages::{
@@ -40,7 +40,8 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         (name = "people", description = "Requesters and staff"),
         (name = "teams", description = "Teams (queues) and their members"),
         (name = "categories", description = "Ticket categories"),
-        (name = "search", description = "One search box over tickets, people and organisations"),
+        (name = "search", description = "One search box over tickets, people, organisations and articles"),
+        (name = "knowledge base", description = "Articles, their categories and versions"),
         (name = "notifications", description = "What staff are told about, in the app"),
         (name = "tokens", description = "API tokens"),
         (name = "session", description = "Signing in and out; who you are"),
@@ -75,6 +76,26 @@ fn api_routes() -> OpenApiRouter<AppState> {
             automation::delete_reminder
         ))
         .routes(routes!(search::search))
+        .routes(routes!(
+            knowledge::list_categories,
+            knowledge::create_category
+        ))
+        .routes(routes!(
+            knowledge::update_category,
+            knowledge::delete_category
+        ))
+        .routes(routes!(knowledge::list_articles, knowledge::create_article))
+        .routes(routes!(
+            knowledge::get_article,
+            knowledge::update_article,
+            knowledge::delete_article
+        ))
+        .routes(routes!(knowledge::versions))
+        .routes(routes!(knowledge::restore))
+        .routes(routes!(knowledge::feedback))
+        .routes(routes!(knowledge::ticket_articles, knowledge::link))
+        .routes(routes!(knowledge::unlink))
+        .routes(routes!(knowledge::draft_from_ticket))
         .routes(routes!(automation::list_notifications))
         .routes(routes!(automation::read_all))
         .routes(routes!(automation::read_one))

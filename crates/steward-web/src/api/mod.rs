@@ -4,6 +4,7 @@
 pub mod automation;
 pub mod categories;
 pub mod downtime;
+pub mod knowledge;
 pub mod organisations;
 pub mod people;
 pub mod search;

@@ -22,7 +22,7 @@ pub struct SearchQueryIn {
     /// The query: words, `"phrases"`, `prefix*`, `-left_out`, filters such as `status:open`,
     /// `assignee:me`, `created:>2026-01-01`, `updated:<7d`, or `#1234`.
     pub q: String,
-    /// Where to look: `all` (default), `tickets`, `people` or `organisations`.
+    /// Where to look: `all` (default), `tickets`, `people`, `organisations` or `articles`.
     #[serde(rename = "in")]
     #[param(rename = "in")]
     pub scope: Option<String>,
@@ -40,6 +40,17 @@ pub struct TicketHitOut {
     pub snippet_html: String,
 }
 
+/// An article found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleHitOut {
+    pub id: i64,
+    pub title: String,
+    pub status: steward_domain::knowledge::ArticleStatus,
+    pub visibility: steward_domain::knowledge::Visibility,
+    /// Where its text matched, HTML-escaped, matching words in `<mark>`.
+    pub snippet_html: String,
+}
+
 /// What a search found.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchOut {
@@ -53,6 +64,8 @@ pub struct SearchOut {
     pub people: Vec<PersonOut>,
     /// Staff only: organisations by name (on page 1).
     pub organisations: Vec<OrganisationOut>,
+    /// Knowledge-base articles you may read (on page 1).
+    pub articles: Vec<ArticleHitOut>,
 }
 
 /// A snippet as HTML: every piece escaped, matches marked.
@@ -116,5 +129,16 @@ pub async fn search(
         page: r.page,
         people: r.people.into_iter().map(Into::into).collect(),
         organisations: r.organisations.into_iter().map(Into::into).collect(),
+        articles: r
+            .articles
+            .into_iter()
+            .map(|f| ArticleHitOut {
+                id: f.article.id.0,
+                title: f.article.title,
+                status: f.article.status,
+                visibility: f.article.visibility,
+                snippet_html: snippet_html(&f.snippet),
+            })
+            .collect(),
     }))
 }

@@ -100,6 +100,7 @@ pub async fn page(
             SearchScope::Tickets => "tickets",
             SearchScope::People => "people",
             SearchScope::Organisations => "organisations",
+            SearchScope::Articles => "articles",
         },
         action,
         error: None,

@@ -19,6 +19,7 @@ mod browser;
 mod cli;
 mod dovecot;
 mod imap;
+mod knowledge;
 mod live;
 mod mail;
 mod migrations;

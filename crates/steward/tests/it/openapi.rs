@@ -56,6 +56,11 @@ async fn the_document_matches_the_routes() {
 
     // Every API route is documented: the routes the crate registers are exactly these.
     let expected = [
+        "/api/v1/articles",
+        "/api/v1/articles/{id}",
+        "/api/v1/articles/{id}/feedback",
+        "/api/v1/articles/{id}/versions",
+        "/api/v1/articles/{id}/versions/{version}/restore",
         "/api/v1/auth/login",
         "/api/v1/auth/logout",
         "/api/v1/calendars",
@@ -67,6 +72,8 @@ async fn the_document_matches_the_routes() {
         "/api/v1/downtimes/report",
         "/api/v1/downtimes/{id}/end",
         "/api/v1/jobs/failed",
+        "/api/v1/kb/categories",
+        "/api/v1/kb/categories/{id}",
         "/api/v1/me",
         "/api/v1/me/password",
         "/api/v1/notifications",
@@ -92,6 +99,9 @@ async fn the_document_matches_the_routes() {
         "/api/v1/tickets",
         "/api/v1/tickets/number/{number}",
         "/api/v1/tickets/{id}",
+        "/api/v1/tickets/{id}/article-draft",
+        "/api/v1/tickets/{id}/articles",
+        "/api/v1/tickets/{id}/articles/{article_id}",
         "/api/v1/tickets/{id}/history",
         "/api/v1/tickets/{id}/messages",
         "/api/v1/tickets/{id}/reminder",
