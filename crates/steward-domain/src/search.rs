@@ -289,6 +289,30 @@ pub fn words_of(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The words of a text worth matching on their own (for "articles like this"): at least three
+/// letters, not among the most common English words, at most 12, each once.
+pub fn significant_words(text: &str) -> Vec<String> {
+    const COMMON: &[&str] = &[
+        "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was",
+        "one", "our", "out", "has", "his", "how", "its", "may", "new", "now", "see", "way", "who",
+        "did", "get", "got", "let", "put", "say", "she", "too", "use", "with", "this", "that",
+        "from", "have", "they", "will", "your", "what", "when", "where", "which", "there", "their",
+        "been", "does", "into", "just", "some", "than", "then", "them", "very", "would", "could",
+        "should", "about", "after", "again", "also", "please", "thanks", "hello", "help", "need",
+        "keeps", "still", "since", "every", "cannot", "can't", "doesn", "isn", "won",
+    ];
+    let mut out: Vec<String> = Vec::new();
+    for w in words_of(text) {
+        if w.chars().count() >= 3 && !COMMON.contains(&w.as_str()) && !out.contains(&w) {
+            out.push(w);
+        }
+        if out.len() == 12 {
+            break;
+        }
+    }
+    out
+}
+
 /// The filter `name:value`, `None` if `name` is no filter's name (the text is then searched for
 /// as words, so that `error:0x80070005` pasted from a message still finds it).
 fn filter(

@@ -14,6 +14,9 @@ use steward_store::StoreError;
 
 use crate::{Result, Service, ServiceError};
 
+/// How long after opening a suggested article a new request still counts as "not deflected".
+pub const DEFLECTION_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
 /// An article as written by an editor.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleInput {
@@ -358,6 +361,85 @@ impl Service {
             Err(e) => return Err(e.into()),
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many tickets link an article (staff).
+    pub async fn article_ticket_count(&self, actor: &Actor, id: ArticleId) -> Result<i64> {
+        if !actor.is_staff() {
+            return Err(ServiceError::NotFound("article"));
+        }
+        Ok(self.store.read().await?.article_ticket_count(id).await?)
+    }
+
+    /// Articles `actor` may read that resemble a text (a ticket's subject, a request being
+    /// typed): any of its significant words, best first.
+    pub async fn articles_like(
+        &self,
+        actor: &Actor,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<Article>> {
+        let words = steward_domain::search::significant_words(text);
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .read()
+            .await?
+            .articles_like(&words, article_scope(actor), limit)
+            .await?)
+    }
+
+    // ---- deflection ----
+
+    /// A requester opened an article the new-request form suggested (staff trying the form are
+    /// not counted).
+    pub async fn record_suggestion_opened(&self, actor: &Actor, article: ArticleId) -> Result<()> {
+        let Some(person) = actor.person_id.filter(|_| !actor.is_staff()) else {
+            return Ok(());
+        };
+        let mut tx = self.store.write().await?;
+        tx.record_suggestion_opened(person, article, self.now())
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Requests deflected between two instants (staff): a requester opened a suggested article
+    /// and did not open a request within [`DEFLECTION_WINDOW`] after. Visits within that window
+    /// count once.
+    pub async fn deflections(
+        &self,
+        actor: &Actor,
+        from: steward_domain::Timestamp,
+        to: steward_domain::Timestamp,
+    ) -> Result<i64> {
+        if !actor.is_staff() {
+            return Err(ServiceError::Forbidden(
+                "deflection figures are for staff".into(),
+            ));
+        }
+        Ok(self
+            .store
+            .read()
+            .await?
+            .count_deflections(from, to, DEFLECTION_WINDOW)
+            .await?)
+    }
+
+    /// In the transaction of a requester's new request: the suggestions they opened in the last
+    /// [`DEFLECTION_WINDOW`] did not answer them.
+    pub(crate) async fn request_not_deflected(
+        &self,
+        tx: &mut steward_store::Conn,
+        person: PersonId,
+        ticket: TicketId,
+    ) -> Result<()> {
+        let now = self.now();
+        let since = now.checked_sub(DEFLECTION_WINDOW).unwrap_or(now);
+        tx.suggestions_not_enough(person, ticket, since).await?;
         Ok(())
     }
 

@@ -213,6 +213,10 @@ impl Service {
             .await?;
         tx.record_history(ticket.id, actor.person_id, now, EventAction::Created, &[])
             .await?;
+        if !actor.is_staff() {
+            self.request_not_deflected(tx, requester_id, ticket.id)
+                .await?;
+        }
         if let Some(body) = &body {
             // The description is the requester's words, even when staff typed it in for them.
             tx.insert_message(

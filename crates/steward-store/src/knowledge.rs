@@ -524,6 +524,76 @@ impl Conn {
         Ok(n)
     }
 
+    // ---- deflection ----
+
+    /// A requester opened an article the new-request form suggested.
+    pub async fn record_suggestion_opened(
+        &mut self,
+        person: PersonId,
+        article: ArticleId,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            q("INSERT INTO kb_deflections (person_id, article_id, opened_at) VALUES ($1, $2, $3)")
+                .bind(person.0)
+                .bind(article.0)
+                .bind(ts(now)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A requester opened a request after all: the suggestions they opened since `since` did not
+    /// answer them.
+    pub async fn suggestions_not_enough(
+        &mut self,
+        person: PersonId,
+        ticket: TicketId,
+        since: Timestamp,
+    ) -> Result<()> {
+        self.execute(
+            q("UPDATE kb_deflections SET ticket_id = $1 WHERE person_id = $2 AND opened_at >= $3 AND ticket_id IS NULL")
+                .bind(ticket.0)
+                .bind(person.0)
+                .bind(ts(since)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Requests deflected: suggested articles opened in `[from, to)` and not followed by a request
+    /// within `window`, counted once per person and hour-long visit (the first opening).
+    pub async fn count_deflections(
+        &mut self,
+        from: Timestamp,
+        to: Timestamp,
+        window: jiff::SignedDuration,
+    ) -> Result<i64> {
+        let settled = to.checked_sub(window).unwrap_or(to);
+        let rows: Vec<(i64, i64)> = self
+            .fetch_all(
+                q("SELECT person_id, opened_at FROM kb_deflections
+                   WHERE opened_at >= $1 AND opened_at < $2 AND ticket_id IS NULL
+                   ORDER BY person_id, opened_at")
+                .bind(ts(from))
+                .bind(ts(settled)),
+            )
+            .await?;
+        let window_us = window.as_micros() as i64;
+        let mut n = 0;
+        let mut last: Option<(i64, i64)> = None;
+        for (person, at) in rows {
+            match last {
+                Some((p, start)) if p == person && at - start < window_us => {}
+                _ => {
+                    n += 1;
+                    last = Some((person, at));
+                }
+            }
+        }
+        Ok(n)
+    }
+
     // ---- search ----
 
     /// Articles a scope may read whose title or body has every term, best first:
@@ -535,6 +605,30 @@ impl Conn {
         scope: ArticleScope,
         limit: i64,
     ) -> Result<Vec<Article>> {
+        self.find_articles(terms, excluded, scope, limit, false)
+            .await
+    }
+
+    /// Articles a scope may read that have any of the words (best first: those with more of
+    /// them, and rarer ones), for "articles like this".
+    pub async fn articles_like(
+        &mut self,
+        words: &[String],
+        scope: ArticleScope,
+        limit: i64,
+    ) -> Result<Vec<Article>> {
+        let terms: Vec<Term> = words.iter().map(|w| Term::Word(w.clone())).collect();
+        self.find_articles(&terms, &[], scope, limit, true).await
+    }
+
+    async fn find_articles(
+        &mut self,
+        terms: &[Term],
+        excluded: &[Term],
+        scope: ArticleScope,
+        limit: i64,
+        any: bool,
+    ) -> Result<Vec<Article>> {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
@@ -545,7 +639,12 @@ impl Conn {
                     "SELECT {} FROM article_search s JOIN articles a ON a.id = s.rowid WHERE article_search MATCH ",
                     ARTICLE_COLS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
                 ));
-                query.param(crate::search::fts5_query(terms, excluded, false));
+                let text = if any {
+                    crate::search::fts5_query(terms, &[], false).replace(" AND ", " OR ")
+                } else {
+                    crate::search::fts5_query(terms, excluded, false)
+                };
+                query.param(text);
                 push_scope(&mut query, scope);
                 query.push(" ORDER BY bm25(article_search, 3.0, 1.0), a.id");
             }
@@ -558,7 +657,12 @@ impl Conn {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
-                query.param(crate::search::tsquery(terms, excluded, false));
+                let text = if any {
+                    crate::search::tsquery(terms, &[], false).replace(" & ", " | ")
+                } else {
+                    crate::search::tsquery(terms, excluded, false)
+                };
+                query.param(text);
                 query.push(") AS x(q) WHERE a.search @@ x.q");
                 push_scope(&mut query, scope);
                 query.push(" ORDER BY ts_rank_cd(a.search, x.q) DESC, a.id");

@@ -15,8 +15,8 @@ use crate::api::{
 };
 use crate::error::ApiError;
 use crate::pages::{
-    account, admin, agent, assets, automation as automation_pages, live, notifications, portal,
-    search as search_pages, service_levels,
+    account, admin, agent, assets, automation as automation_pages, knowledge as kb_pages, live,
+    notifications, portal, search as search_pages, service_levels,
 };
 use crate::{headers, metrics, ops, AppState};
 
@@ -287,6 +287,33 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/portal", get(portal::list))
         .route("/portal/search", get(search_pages::page))
+        .route("/portal/kb", get(kb_pages::portal_list))
+        .route("/portal/kb/suggest", get(kb_pages::suggest))
+        .route("/portal/kb/{id}", get(kb_pages::portal_article))
+        .route("/portal/kb/{id}/feedback", post(kb_pages::portal_feedback))
+        .route("/agent/kb", get(kb_pages::list))
+        .route("/agent/kb/categories", post(kb_pages::save_category))
+        .route(
+            "/agent/kb/new",
+            get(kb_pages::new_form).post(kb_pages::create),
+        )
+        .route(
+            "/agent/kb/{id}",
+            get(kb_pages::article).post(kb_pages::save),
+        )
+        .route("/agent/kb/{id}/versions/{version}", get(kb_pages::version))
+        .route(
+            "/agent/kb/{id}/versions/{version}/restore",
+            post(kb_pages::restore),
+        )
+        .route(
+            "/agent/tickets/{number}/articles",
+            post(kb_pages::link_to_ticket),
+        )
+        .route(
+            "/agent/tickets/{number}/article-draft",
+            post(kb_pages::draft_from_ticket),
+        )
         .route("/agent/search", get(search_pages::page))
         .route("/portal/new", get(portal::new_form).post(portal::create))
         .route("/portal/tickets/{number}", get(portal::ticket))

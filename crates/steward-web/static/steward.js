@@ -237,3 +237,63 @@
     if (handled) e.preventDefault();
   });
 })();
+
+// Buttons that ask first (deleting), and buttons that put text into the reply box (articles).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest ? e.target.closest("[data-confirm], [data-insert]") : null;
+    if (!t) return;
+    if (t.hasAttribute("data-confirm")) {
+      if (!window.confirm(t.getAttribute("data-confirm"))) e.preventDefault();
+      return;
+    }
+    var box = document.getElementById("body");
+    if (!box) return;
+    var text = t.getAttribute("data-insert");
+    var at = box.selectionStart || box.value.length;
+    var before = box.value.slice(0, at), after = box.value.slice(box.selectionEnd || at);
+    var sep = before && !/\s$/.test(before) ? "\n" : "";
+    box.value = before + sep + text + after;
+    box.focus();
+    var end = (before + sep + text).length;
+    box.setSelectionRange(end, end);
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+})();
+
+// The new-request form suggests help articles while the summary is typed.
+(function () {
+  "use strict";
+  var input = document.querySelector("[data-suggest]");
+  var list = document.getElementById("suggestions");
+  if (!input || !list) return;
+  var timer = null, last = "";
+  function show(items) {
+    list.innerHTML = "";
+    var region = list.closest("[data-suggest-region]");
+    if (region) region.hidden = items.length === 0;
+    items.forEach(function (a) {
+      var li = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = a.href;
+      link.textContent = a.title;
+      li.appendChild(link);
+      list.appendChild(li);
+    });
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var q = input.value.trim();
+      if (q === last) return;
+      last = q;
+      if (q.length < 3) { show([]); return; }
+      fetch("/portal/kb/suggest?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(show)
+        .catch(function () { show([]); });
+    }, 250);
+  });
+})();
+

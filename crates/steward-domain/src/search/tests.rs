@@ -298,6 +298,15 @@ fn malformed_queries_get_a_clear_error() {
     assert!(error(&many).contains("at most 32"));
 }
 
+#[test]
+fn significant_words_leave_out_the_common_ones() {
+    assert_eq!(
+        significant_words("The VPN keeps dropping every hour, and the VPN is slow"),
+        ["vpn", "dropping", "hour", "slow"]
+    );
+    assert!(significant_words("it is on").is_empty());
+}
+
 fn marked(pieces: &[Piece]) -> String {
     pieces
         .iter()

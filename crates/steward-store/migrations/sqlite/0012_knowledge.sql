@@ -74,6 +74,18 @@ CREATE TABLE ticket_articles (
 );
 CREATE INDEX ticket_articles_article ON ticket_articles (article_id);
 
+-- Deflection: a requester opened an article the new-request form suggested. If they open no
+-- request within the hour after (ticket_id stays NULL), the article answered them.
+CREATE TABLE kb_deflections (
+    id         INTEGER PRIMARY KEY,
+    person_id  INTEGER  NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    article_id INTEGER  NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    opened_at  INTEGER  NOT NULL,
+    ticket_id  INTEGER  REFERENCES tickets(id) ON DELETE SET NULL
+);
+CREATE INDEX kb_deflections_person ON kb_deflections (person_id, opened_at);
+CREATE INDEX kb_deflections_time ON kb_deflections (opened_at);
+
 -- Full-text index of articles (see 0011_search).
 CREATE VIRTUAL TABLE article_search USING fts5(
     title, body,

@@ -620,6 +620,12 @@ struct TicketPage {
     watchers: Vec<steward_store::mail::Watcher>,
     /// My reminder: when (UTC, as the form writes it) and the note.
     reminder: Option<(String, String)>,
+    /// Linked articles: (number, title, status, link to insert, text to insert).
+    articles: Vec<(i64, String, &'static str, String, String)>,
+    /// Resolved or closed: an article can be written from it.
+    solved: bool,
+    /// Published articles like this ticket, not yet linked: (number, title).
+    suggested: Vec<(i64, String)>,
     /// The service level's name and clocks, if one applies.
     sla_policy: Option<String>,
     clocks: Vec<ClockView>,
@@ -757,6 +763,43 @@ async fn ticket_page_with(
         .reminder(actor, t.id)
         .await?
         .map(|r| (r.at.strftime("%Y-%m-%d %H:%M UTC").to_string(), r.note));
+    let base = s
+        .web
+        .public_url
+        .as_deref()
+        .unwrap_or("")
+        .trim_end_matches('/');
+    let articles: Vec<(i64, String, &'static str, String, String)> = s
+        .service
+        .ticket_articles(actor, t.id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let link = format!("{base}/portal/kb/{}", a.id.0);
+            let status = match a.status {
+                steward_domain::knowledge::ArticleStatus::Draft => "draft",
+                steward_domain::knowledge::ArticleStatus::Published => "published",
+                steward_domain::knowledge::ArticleStatus::Archived => "archived",
+            };
+            (a.id.0, a.title, status, link, a.body)
+        })
+        .collect();
+    let linked: Vec<i64> = articles
+        .iter()
+        .map(|a: &(i64, String, &str, String, String)| a.0)
+        .collect();
+    let suggested = s
+        .service
+        .articles_like(actor, &t.subject, 6)
+        .await?
+        .into_iter()
+        .filter(|a| {
+            a.status == steward_domain::knowledge::ArticleStatus::Published
+                && !linked.contains(&a.id.0)
+        })
+        .take(3)
+        .map(|a| (a.id.0, a.title))
+        .collect();
     let (sla_policy, clocks) = s.service.ticket_clocks(actor, t.id).await?;
     let now_for_clocks = s.service.now();
     let clocks: Vec<ClockView> = clocks
@@ -992,6 +1035,9 @@ async fn ticket_page_with(
         orig,
         watchers,
         reminder,
+        articles,
+        solved: matches!(t.status, Status::Resolved | Status::Closed),
+        suggested,
         sla_policy,
         clocks,
     }))

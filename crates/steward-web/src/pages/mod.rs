@@ -7,6 +7,7 @@ pub mod admin;
 pub mod agent;
 pub mod assets;
 pub mod automation;
+pub mod knowledge;
 pub mod live;
 pub mod notifications;
 pub mod portal;
@@ -398,6 +399,8 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "read" => "All notifications marked read.",
         "reminder-set" => "Reminder set: you will be notified then.",
         "reminder-removed" => "Reminder removed.",
+        "restored" => "Restored as a new version.",
+        "drafted" => "A draft article was written from the ticket. Check it, then publish it.",
         "welcome" => "Your password is set. Welcome to Steward.",
         _ => return None,
     })

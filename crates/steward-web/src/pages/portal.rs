@@ -265,6 +265,8 @@ struct TicketPage {
     closed: bool,
     draft: String,
     form_error: Option<String>,
+    /// Help articles staff linked to it (that the requester may read): (number, title).
+    articles: Vec<(i64, String)>,
 }
 
 async fn ticket_page(
@@ -329,6 +331,13 @@ async fn ticket_page(
         closed: t.status == Status::Closed,
         draft,
         form_error,
+        articles: s
+            .service
+            .ticket_articles(actor, t.id)
+            .await?
+            .into_iter()
+            .map(|a| (a.id.0, a.title))
+            .collect(),
     }))
 }
 

@@ -46,6 +46,8 @@ struct SearchPage {
     hits: Vec<Hit>,
     people: Vec<Named>,
     organisations: Vec<Named>,
+    /// Articles: (link, title, snippet HTML, status note for staff).
+    articles: Vec<(String, String, String, &'static str)>,
     page: i64,
     prev_href: Option<String>,
     next_href: Option<String>,
@@ -75,7 +77,10 @@ pub async fn page(
     let scope = if staff {
         SearchScope::parse(q.scope.as_deref().unwrap_or("")).unwrap_or_default()
     } else {
-        SearchScope::Tickets
+        match q.scope.as_deref() {
+            Some("articles") => SearchScope::Articles,
+            _ => SearchScope::All,
+        }
     };
     let page = q.page.unwrap_or(1).clamp(1, MAX_SEARCH_PAGE);
     let req = SearchRequest {
@@ -108,6 +113,7 @@ pub async fn page(
         hits: Vec::new(),
         people: Vec::new(),
         organisations: Vec::new(),
+        articles: Vec::new(),
         page,
         prev_href: None,
         next_href: None,
@@ -149,6 +155,24 @@ pub async fn page(
                     detail: o.slug.clone(),
                     href: format!("/agent?view=open&organisation={}", o.id.0),
                     name: o.name,
+                })
+                .collect();
+            let kb = if staff { "/agent/kb" } else { "/portal/kb" };
+            view.articles = r
+                .articles
+                .into_iter()
+                .map(|f| {
+                    let note = match f.article.status {
+                        steward_domain::knowledge::ArticleStatus::Published => "",
+                        steward_domain::knowledge::ArticleStatus::Draft => "draft",
+                        steward_domain::knowledge::ArticleStatus::Archived => "archived",
+                    };
+                    (
+                        format!("{kb}/{}", f.article.id.0),
+                        f.article.title,
+                        crate::api::search::snippet_html(&f.snippet),
+                        note,
+                    )
                 })
                 .collect();
             let link = |p: i64| {

@@ -1251,3 +1251,251 @@ async fn the_search_page_finds_what_each_person_may_see(app: &TestApp) {
     assert_eq!(status, StatusCode::OK);
 }
 on_both!(the_search_page_finds_what_each_person_may_see);
+
+/// The knowledge base in the browser's forms: writing, versions and what changed, restoring,
+/// the portal's articles and feedback, suggestions while a request is typed (and deflection
+/// counted only when no request follows), and articles on the ticket page.
+async fn the_knowledge_base_pages(app: &TestApp) {
+    with_password(app, "boss@msp.example", Role::Manager, None).await;
+    with_password(app, "ann@acme.example", Role::Requester, None).await;
+    with_password(app, "bob@acme.example", Role::Requester, None).await;
+    let boss = Page::sign_in(app, "boss@msp.example", "a long enough password").await;
+    let ann = Page::sign_in(app, "ann@acme.example", "a long enough password").await;
+    let bob = Page::sign_in(app, "bob@acme.example", "a long enough password").await;
+
+    // A category, then an article written in the form.
+    let (status, _, _) = boss
+        .post(
+            "/agent/kb/categories",
+            "/agent/kb",
+            &[("name", "Network"), ("parent", "")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = boss.get("/agent/kb").await;
+    assert!(html.contains("Network"), "{html}");
+    let category = app
+        .service
+        .kb_categories(&steward_domain::Actor::system())
+        .await
+        .unwrap()[0]
+        .id
+        .0
+        .to_string();
+    let (status, _, location) = boss
+        .post(
+            "/agent/kb/new",
+            "/agent/kb/new",
+            &[
+                ("title", "Connect to the VPN"),
+                (
+                    "body",
+                    "Open **AnyConnect**.\nType vpn.acme.example.\nSign in.",
+                ),
+                ("status", "published"),
+                ("visibility", "public"),
+                ("organisations", ""),
+                ("category", &category),
+                ("tags", "vpn remote"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
+    let page = location.unwrap().split('?').next().unwrap().to_string();
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, html, _) = boss.get(&page).await;
+    assert!(html.contains("<strong>AnyConnect</strong>"), "{html}");
+    // A second version, then what it changed, then restoring the first.
+    let (status, _, _) = boss
+        .post(
+            &page,
+            &page,
+            &[
+                ("title", "Connect to the VPN"),
+                (
+                    "body",
+                    "Open **AnyConnect**.\nType vpn2.acme.example.\nSign in.",
+                ),
+                ("status", "published"),
+                ("visibility", "public"),
+                ("organisations", ""),
+                ("category", &category),
+                ("tags", "vpn"),
+                ("version", "1"),
+                ("note", "New server"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = boss.get(&format!("{page}/versions/2")).await;
+    assert!(html.contains("class=\"diff-removed\""), "{html}");
+    assert!(html.contains("Type vpn.acme.example."), "{html}");
+    assert!(html.contains("Type vpn2.acme.example."), "{html}");
+    // Saving from a stale form says so and keeps what was typed.
+    let (status, html, _) = boss
+        .post(
+            &page,
+            &page,
+            &[
+                ("title", "Stale edit"),
+                ("body", "typed"),
+                ("status", "published"),
+                ("visibility", "public"),
+                ("organisations", ""),
+                ("category", ""),
+                ("tags", ""),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("changed by someone else"), "{html}");
+    assert!(html.contains("Stale edit"), "{html}");
+    let (status, _, _) = boss
+        .post(
+            &format!("{page}/versions/1/restore"),
+            &format!("{page}/versions/1"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = boss.get(&page).await;
+    assert!(html.contains("Restored version 1"), "{html}");
+    assert!(html.contains("vpn.acme.example"), "{html}");
+
+    // The portal: the article by topic, read (counted), and feedback.
+    let (_, html, _) = ann.get("/portal/kb").await;
+    assert!(html.contains("Connect to the VPN"), "{html}");
+    let (_, html, _) = ann.get(&format!("/portal/kb/{id}")).await;
+    assert!(
+        html.contains("<strong>AnyConnect</strong>") && html.contains("Was this helpful?"),
+        "{html}"
+    );
+    let (status, _, location) = ann
+        .post(
+            &format!("/portal/kb/{id}/feedback"),
+            &format!("/portal/kb/{id}"),
+            &[("helpful", "no"), ("comment", "Which password?")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
+    let (_, html, _) = boss.get(&page).await;
+    assert!(html.contains("Which password?"), "{html}");
+    assert!(html.contains("2 views"), "{html}");
+    // A draft is nowhere in the portal.
+    let draft = app
+        .service
+        .create_article(
+            &steward_domain::Actor::system(),
+            steward_service::ArticleInput {
+                title: "VPN secrets".into(),
+                body: "internal".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (status, _, _) = ann.get(&format!("/portal/kb/{}", draft.id.0)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, html, _) = ann.get("/portal/kb").await;
+    assert!(!html.contains("VPN secrets"), "{html}");
+
+    // Suggestions while typing a request; opening one and leaving is a deflected request.
+    let (_, json, _) = ann.get("/portal/kb/suggest?q=the%20vpn%20drops").await;
+    assert!(
+        json.contains("Connect to the VPN") && !json.contains("VPN secrets"),
+        "{json}"
+    );
+    assert!(json.contains("from=new-request"), "{json}");
+    ann.get(&format!("/portal/kb/{id}?from=new-request")).await;
+    bob.get(&format!("/portal/kb/{id}?from=new-request")).await;
+    // Bob opens a request anyway: his visit was not a deflection.
+    let (status, _, _) = bob
+        .post(
+            "/portal/new",
+            "/portal/new",
+            &[
+                ("subject", "VPN still drops"),
+                ("body", "It drops."),
+                ("type", "incident"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let system = steward_domain::Actor::system();
+    let from = app
+        .clock_now()
+        .checked_sub(jiff::SignedDuration::from_hours(2))
+        .unwrap();
+    app.clock.advance(jiff::SignedDuration::from_mins(61));
+    assert_eq!(
+        app.service
+            .deflections(&system, from, app.clock_now())
+            .await
+            .unwrap(),
+        1
+    );
+    let (_, html, _) = boss.get("/agent/kb").await;
+    assert!(html.contains("1 requests deflected"), "{html}");
+
+    // The ticket page: suggested and linked articles, and an article from the solved ticket.
+    let bobs = app
+        .service
+        .search(
+            &system,
+            &steward_service::SearchRequest {
+                q: "drops".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .tickets[0]
+        .ticket
+        .number;
+    let ticket_page = format!("/agent/tickets/{bobs}");
+    let (_, html, _) = boss.get(&ticket_page).await;
+    assert!(
+        html.contains("Maybe:") && html.contains("Connect to the VPN"),
+        "{html}"
+    );
+    let (status, _, _) = boss
+        .post(
+            &format!("{ticket_page}/articles"),
+            &ticket_page,
+            &[("article", &id.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = boss.get(&ticket_page).await;
+    assert!(
+        html.contains("data-insert=\"/portal/kb/") || html.contains(&format!("/portal/kb/{id}\"")),
+        "{html}"
+    );
+    assert!(html.contains("Insert text"), "{html}");
+    let (_, html, _) = bob.get(&format!("/portal/tickets/{bobs}")).await;
+    assert!(html.contains("Help articles for this request"), "{html}");
+    let (status, _, _) = boss
+        .post(
+            &format!("{ticket_page}/messages"),
+            &ticket_page,
+            &[
+                ("kind", "public"),
+                ("body", "Reinstall AnyConnect."),
+                ("status", "resolved"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, location) = boss
+        .post(&format!("{ticket_page}/article-draft"), &ticket_page, &[])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html, _) = boss.get(location.as_deref().unwrap()).await;
+    assert!(
+        html.contains("Reinstall AnyConnect.") && html.contains("## Problem"),
+        "{html}"
+    );
+}
+on_both!(the_knowledge_base_pages);
