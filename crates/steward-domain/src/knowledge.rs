@@ -185,6 +185,36 @@ pub fn body(s: &str) -> Result<String, DomainError> {
     Ok(s.replace("\r\n", "\n"))
 }
 
+/// Markdown as plain text, roughly, for snippets: link targets, emphasis and code marks, heading
+/// and quote marks, and table rules dropped.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for line in markdown.lines() {
+        let line = line.trim_start_matches(['#', '>', ' ']);
+        if !line.is_empty() && line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
+            continue;
+        }
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '*' | '`' | '|' => out.push(' '),
+                ']' if chars.peek() == Some(&'(') => {
+                    // Skip the link's target.
+                    for c in chars.by_ref() {
+                        if c == ')' {
+                            break;
+                        }
+                    }
+                }
+                '[' => {}
+                c => out.push(c),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// A line-by-line comparison of two texts, for "what changed between versions".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiffLine {
@@ -314,6 +344,28 @@ mod tests {
         assert!(title(&"x".repeat(201)).is_err());
         assert_eq!(body("a\r\nb").unwrap(), "a\nb");
         assert!(body(&"x".repeat(MAX_BODY + 1)).is_err());
+    }
+
+    #[test]
+    fn markdown_as_plain_text() {
+        let t = plain_text("# Title\n\nUse **AnyConnect**, see [the guide](https://x.example/g).\n\n| a | b |\n|---|---|\n| `x` | y |");
+        let words: Vec<&str> = t.split_whitespace().collect();
+        assert_eq!(
+            words,
+            [
+                "Title",
+                "Use",
+                "AnyConnect",
+                ",",
+                "see",
+                "the",
+                "guide.",
+                "a",
+                "b",
+                "x",
+                "y"
+            ]
+        );
     }
 
     #[test]

@@ -174,7 +174,7 @@ impl Service {
                 .into_iter()
                 .map(|article| ArticleFound {
                     snippet: steward_domain::search::snippet(
-                        &article.body,
+                        &steward_domain::knowledge::plain_text(&article.body),
                         &query.terms,
                         SNIPPET_WIDTH,
                     ),

@@ -729,6 +729,41 @@ async fn screenshots_of_the_main_pages() {
         c.screenshot().await.unwrap(),
     )
     .unwrap();
+    // The knowledge base and search.
+    let network = app
+        .service
+        .create_kb_category(&Actor::system(), None, "Network", 0)
+        .await
+        .unwrap();
+    let vpn = app
+        .service
+        .create_article(
+            &Actor::system(),
+            steward_service::ArticleInput {
+                title: "Connect to the VPN from home".into(),
+                body: "Use the **AnyConnect** client on your laptop.\n\n1. Open AnyConnect.\n2. Type `vpn.acme.example` and press *Connect*.\n3. Sign in with your usual password and approve the prompt on your phone.\n\n| Problem | Fix |\n| --- | --- |\n| Drops every hour | Update AnyConnect to 5.1 |\n| Certificate error | Restart the laptop |\n".into(),
+                category_id: Some(network.id),
+                visibility: Some(steward_domain::knowledge::Visibility::Public),
+                status: Some(steward_domain::knowledge::ArticleStatus::Published),
+                tags: vec!["vpn".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    ann_c
+        .goto(&format!("{}/portal/kb/{}", app.base, vpn.id.0))
+        .await
+        .unwrap();
+    std::fs::write(
+        dir.join("portal-article-light.png"),
+        ann_c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.goto(&format!("{}/agent/search?q=vpn", app.base))
+        .await
+        .unwrap();
+    std::fs::write(dir.join("search-dark.png"), c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();
     ann_c.close().await.unwrap();
     app.stop().await;
