@@ -9,10 +9,13 @@ use steward_domain::knowledge::{
 use steward_domain::{
     validate, Actor, ArticleId, KbCategoryId, MessageKind, OrgId, PersonId, Status, TicketId,
 };
-use steward_store::knowledge::{ArticleFields, ArticleFilter};
+use steward_store::knowledge::{ArticleFields, ArticleFile, ArticleFilter};
 use steward_store::StoreError;
 
 use crate::{Result, Service, ServiceError};
+
+/// The largest file an article may carry, in bytes.
+pub const MAX_ARTICLE_FILE: usize = 10_000_000;
 
 /// How long after opening a suggested article a new request still counts as "not deflected".
 pub const DEFLECTION_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
@@ -390,6 +393,100 @@ impl Service {
             .await?
             .articles_like(&words, article_scope(actor), limit)
             .await?)
+    }
+
+    // ---- files ----
+
+    /// Adds a file or image to an article (staff). At most [`MAX_ARTICLE_FILE`] bytes; the name
+    /// is kept without any folder part.
+    pub async fn add_article_file(
+        &self,
+        actor: &Actor,
+        article: ArticleId,
+        filename: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> Result<ArticleFile> {
+        use sha2::Digest;
+        if !may_write(actor) {
+            return Err(denied_write());
+        }
+        self.article(actor, article).await?;
+        let name = filename
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect::<String>();
+        if name.is_empty() {
+            return Err(ServiceError::invalid("filename", "a file needs a name"));
+        }
+        if data.is_empty() {
+            return Err(ServiceError::invalid("file", "the file is empty"));
+        }
+        if data.len() > MAX_ARTICLE_FILE {
+            return Err(ServiceError::invalid(
+                "file",
+                format!("at most {} MB", MAX_ARTICLE_FILE / 1_000_000),
+            ));
+        }
+        let content_type = match content_type.trim() {
+            "" => "application/octet-stream",
+            t if t.len() > 100 || !t.contains('/') => "application/octet-stream",
+            t => t,
+        };
+        let sha = hex::encode(sha2::Sha256::digest(data));
+        let now = self.now();
+        let mut tx = self.store.write().await?;
+        tx.store_blob(&sha, data, now).await?;
+        let f = tx
+            .insert_article_file(article, &sha, &name, content_type, now)
+            .await?;
+        tx.commit().await?;
+        Ok(f)
+    }
+
+    /// The files of an article `actor` may read.
+    pub async fn article_files(
+        &self,
+        actor: &Actor,
+        article: ArticleId,
+    ) -> Result<Vec<ArticleFile>> {
+        self.article(actor, article).await?;
+        Ok(self.store.read().await?.article_files(article).await?)
+    }
+
+    /// A file and its bytes, if `actor` may read its article.
+    pub async fn article_file(&self, actor: &Actor, id: i64) -> Result<(ArticleFile, Vec<u8>)> {
+        let mut c = self.store.read().await?;
+        let f = match c.article_file(id).await {
+            Ok(f) => f,
+            Err(StoreError::NotFound) => return Err(ServiceError::NotFound("file")),
+            Err(e) => return Err(e.into()),
+        };
+        drop(c);
+        self.article(actor, f.article_id)
+            .await
+            .map_err(|_| ServiceError::NotFound("file"))?;
+        let data = self.store.read().await?.article_file_data(id).await?;
+        Ok((f, data))
+    }
+
+    pub async fn delete_article_file(&self, actor: &Actor, id: i64) -> Result<()> {
+        if !may_write(actor) {
+            return Err(denied_write());
+        }
+        let mut tx = self.store.write().await?;
+        match tx.delete_article_file(id).await {
+            Ok(()) => {}
+            Err(StoreError::NotFound) => return Err(ServiceError::NotFound("file")),
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     // ---- deflection ----

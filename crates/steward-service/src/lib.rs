@@ -34,7 +34,7 @@ pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, Team
 pub use downtime::{DowntimeMonth, NewDowntime};
 pub use error::ServiceError;
 pub use jobs::{JobsRun, MAX_JOB_ATTEMPTS};
-pub use knowledge::ArticleInput;
+pub use knowledge::{ArticleInput, MAX_ARTICLE_FILE};
 pub use mail::{Ingested, MailSettings, Mailbox, Templates};
 pub use notices::{Notice, NoticeKind};
 pub use outbound::{Delivery, SmtpSecurity, SmtpSender, SmtpSettings, MAX_ATTEMPTS};

@@ -23,6 +23,30 @@ pub struct ArticleFields {
     pub tags: Vec<String>,
 }
 
+/// A file of an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleFile {
+    pub id: i64,
+    pub article_id: ArticleId,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+impl ArticleFile {
+    fn from_row(
+        (id, article, filename, content_type, size): (i64, i64, String, String, i64),
+    ) -> Self {
+        ArticleFile {
+            id,
+            article_id: ArticleId(article),
+            filename,
+            content_type,
+            size,
+        }
+    }
+}
+
 /// Which articles to list.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter {
@@ -522,6 +546,80 @@ impl Conn {
             )
             .await?;
         Ok(n)
+    }
+
+    // ---- files ----
+
+    /// Adds a file to an article (its bytes already stored with [`Conn::store_blob`]).
+    pub async fn insert_article_file(
+        &mut self,
+        article: ArticleId,
+        sha256: &str,
+        filename: &str,
+        content_type: &str,
+        now: Timestamp,
+    ) -> Result<ArticleFile> {
+        let (id,): (i64,) = self
+            .fetch_one(
+                q("INSERT INTO article_files (article_id, sha256, filename, content_type, created_at)
+                   VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(article.0)
+                .bind(sha256)
+                .bind(filename)
+                .bind(content_type)
+                .bind(ts(now)),
+            )
+            .await?;
+        self.article_file(id).await
+    }
+
+    /// The files of an article, oldest first.
+    pub async fn article_files(&mut self, article: ArticleId) -> Result<Vec<ArticleFile>> {
+        let rows: Vec<(i64, i64, String, String, i64)> = self
+            .fetch_all(
+                q(
+                    "SELECT f.id, f.article_id, f.filename, f.content_type, b.size
+                   FROM article_files f JOIN blobs b ON b.sha256 = f.sha256
+                   WHERE f.article_id = $1 ORDER BY f.id",
+                )
+                .bind(article.0),
+            )
+            .await?;
+        Ok(rows.into_iter().map(ArticleFile::from_row).collect())
+    }
+
+    pub async fn article_file(&mut self, id: i64) -> Result<ArticleFile> {
+        let row: (i64, i64, String, String, i64) = self
+            .fetch_one(
+                q(
+                    "SELECT f.id, f.article_id, f.filename, f.content_type, b.size
+                   FROM article_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.id = $1",
+                )
+                .bind(id),
+            )
+            .await?;
+        Ok(ArticleFile::from_row(row))
+    }
+
+    /// A file's bytes.
+    pub async fn article_file_data(&mut self, id: i64) -> Result<Vec<u8>> {
+        let (data,): (Vec<u8>,) = self
+            .fetch_one(
+                q("SELECT b.data FROM article_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.id = $1")
+                    .bind(id),
+            )
+            .await?;
+        Ok(data)
+    }
+
+    pub async fn delete_article_file(&mut self, id: i64) -> Result<()> {
+        let n = self
+            .execute(q("DELETE FROM article_files WHERE id = $1").bind(id))
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     // ---- deflection ----

@@ -96,6 +96,15 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(knowledge::ticket_articles, knowledge::link))
         .routes(routes!(knowledge::unlink))
         .routes(routes!(knowledge::draft_from_ticket))
+        .routes(routes!(knowledge::get_file, knowledge::delete_file))
+        .merge(
+            // Files for articles are larger than any other request body.
+            OpenApiRouter::new()
+                .routes(routes!(knowledge::upload_file, knowledge::list_files))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    steward_service::MAX_ARTICLE_FILE + 1024,
+                )),
+        )
         .routes(routes!(automation::list_notifications))
         .routes(routes!(automation::read_all))
         .routes(routes!(automation::read_one))
@@ -302,6 +311,10 @@ fn page_routes() -> Router<AppState> {
             get(kb_pages::article).post(kb_pages::save),
         )
         .route("/agent/kb/{id}/versions/{version}", get(kb_pages::version))
+        .route(
+            "/agent/kb/{id}/files/{file}/remove",
+            post(kb_pages::remove_file),
+        )
         .route(
             "/agent/kb/{id}/versions/{version}/restore",
             post(kb_pages::restore),

@@ -297,3 +297,32 @@
   });
 })();
 
+// Files added to an article: sent one by one to the API, then the page shows them.
+(function () {
+  "use strict";
+  var input = document.querySelector("[data-upload]");
+  if (!input) return;
+  var status = document.querySelector("[data-upload-status]");
+  input.addEventListener("change", function () {
+    var files = Array.prototype.slice.call(input.files);
+    var url = input.getAttribute("data-upload");
+    var sent = 0;
+    function next() {
+      if (sent === files.length) { window.location.hash = "files"; window.location.reload(); return; }
+      var f = files[sent];
+      if (status) status.textContent = "Sending " + f.name + "…";
+      fetch(url + "?filename=" + encodeURIComponent(f.name), {
+        method: "POST", credentials: "same-origin", body: f,
+        headers: { "content-type": f.type || "application/octet-stream" }
+      }).then(function (r) {
+        if (!r.ok) return r.json().then(function (e) { throw new Error(e.error ? e.error.message : r.status); });
+        sent += 1;
+        next();
+      }).catch(function (e) {
+        if (status) status.textContent = f.name + ": " + e.message;
+      });
+    }
+    next();
+  });
+})();
+

@@ -102,3 +102,14 @@ END;
 CREATE TRIGGER article_search_delete AFTER DELETE ON articles BEGIN
     DELETE FROM article_search WHERE rowid = old.id;
 END;
+
+-- Files and images of an article (the bytes in blobs, once per content).
+CREATE TABLE article_files (
+    id           INTEGER PRIMARY KEY,
+    article_id   INTEGER  NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    sha256       TEXT    NOT NULL REFERENCES blobs(sha256),
+    filename     TEXT    NOT NULL,
+    content_type TEXT    NOT NULL,
+    created_at   INTEGER  NOT NULL
+);
+CREATE INDEX article_files_article ON article_files (article_id);

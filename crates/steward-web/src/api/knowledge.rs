@@ -434,3 +434,110 @@ pub async fn draft_from_ticket(
         .await?;
     Ok((StatusCode::CREATED, Json(a.into())))
 }
+
+/// A file of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleFileOut {
+    pub id: i64,
+    pub article_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Where to fetch it; in an article's Markdown, `![alt](url)` shows an image.
+    pub url: String,
+}
+
+impl From<steward_store::knowledge::ArticleFile> for ArticleFileOut {
+    fn from(f: steward_store::knowledge::ArticleFile) -> Self {
+        ArticleFileOut {
+            url: format!("/api/v1/article-files/{}", f.id),
+            id: f.id,
+            article_id: f.article_id.0,
+            filename: f.filename,
+            content_type: f.content_type,
+            size: f.size,
+        }
+    }
+}
+
+/// The name of an uploaded file.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    pub filename: String,
+}
+
+/// Add a file or image to an article (staff): the bytes as the body, their type as
+/// `Content-Type`, at most 10 MB.
+#[utoipa::path(post, path = "/articles/{id}/files", tag = "knowledge base", params(("id" = i64, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = ArticleFileOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_file(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<ArticleFileOut>)> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream");
+    let f = s
+        .service
+        .add_article_file(
+            caller.actor(),
+            ArticleId(id),
+            &q.filename,
+            content_type,
+            &body,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(f.into())))
+}
+
+/// The files of an article you may read.
+#[utoipa::path(get, path = "/articles/{id}/files", tag = "knowledge base", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ArticleFileOut>), (status = 404, body = ErrorBody)))]
+pub async fn list_files(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<ArticleFileOut>>> {
+    let f = s
+        .service
+        .article_files(caller.actor(), ArticleId(id))
+        .await?;
+    Ok(Json(f.into_iter().map(Into::into).collect()))
+}
+
+/// A file's bytes, if you may read its article. Images of types browsers show safely (PNG, JPEG,
+/// GIF, WebP) are shown; anything else downloads.
+#[utoipa::path(get, path = "/article-files/{id}", tag = "knowledge base", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<u8>, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn get_file(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<axum::response::Response> {
+    let (f, data) = s.service.article_file(caller.actor(), id).await?;
+    Ok(crate::pages::file_response(
+        &f.filename,
+        &f.content_type,
+        data,
+        true,
+    ))
+}
+
+/// Remove a file from an article (staff).
+#[utoipa::path(delete, path = "/article-files/{id}", tag = "knowledge base", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_file(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    s.service.delete_article_file(caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

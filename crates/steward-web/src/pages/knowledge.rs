@@ -301,6 +301,8 @@ struct ArticlePage {
     comments: Vec<CommentRow>,
     manage: bool,
     error: Option<String>,
+    /// (id, name, size, Markdown to insert).
+    files: Vec<(i64, String, String, String)>,
 }
 
 fn choices<T: Named + PartialEq>(current: T, label: fn(T) -> &'static str) -> Vec<Choice> {
@@ -421,6 +423,25 @@ async fn article_page(
                 None,
             ),
         };
+    let files = match &article {
+        Some(a) => s
+            .service
+            .article_files(actor, a.id)
+            .await?
+            .into_iter()
+            .map(|f| {
+                let url = format!("/api/v1/article-files/{}", f.id);
+                let image = f.content_type.starts_with("image/");
+                let md = if image {
+                    format!("![{}]({url})", f.filename.replace(['[', ']'], ""))
+                } else {
+                    format!("[{}]({url})", f.filename.replace(['[', ']'], ""))
+                };
+                (f.id, f.filename, super::human_size(f.size), md)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let page_title = match &article {
         Some(a) => a.title.clone(),
         None => "New article".into(),
@@ -453,6 +474,7 @@ async fn article_page(
         tags,
         organisations,
         error,
+        files,
     }))
 }
 
@@ -578,6 +600,18 @@ pub async fn save(
         ),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /agent/kb/{id}/files/{file}/remove`.
+pub async fn remove_file(
+    State(s): State<AppState>,
+    StaffCaller(caller): StaffCaller,
+    Path((id, file)): Path<(i64, i64)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult<Response> {
+    caller.check_csrf(field(&f, "csrf"))?;
+    s.service.delete_article_file(caller.actor(), file).await?;
+    Ok(see_other(&format!("/agent/kb/{id}?notice=deleted#files")))
 }
 
 #[derive(Template)]
@@ -751,6 +785,8 @@ struct PortalArticlePage {
     category_id: Option<i64>,
     updated: String,
     thanked: bool,
+    /// (url, name, size).
+    files: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -782,6 +818,19 @@ pub async fn portal_article(
         updated: when(a.updated_at),
         title: a.title,
         thanked: q.notice.as_deref() == Some("thanks"),
+        files: s
+            .service
+            .article_files(actor, ArticleId(id))
+            .await?
+            .into_iter()
+            .map(|f| {
+                (
+                    format!("/api/v1/article-files/{}", f.id),
+                    f.filename,
+                    super::human_size(f.size),
+                )
+            })
+            .collect(),
     }))
 }
 

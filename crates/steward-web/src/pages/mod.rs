@@ -519,9 +519,15 @@ pub fn download(
         .filename
         .clone()
         .unwrap_or_else(|| format!("attachment-{}", info.id));
+    file_response(&name, &info.content_type, data, inline)
+}
+
+/// A stored file as a response: shown in the page if asked and it is an image of a type
+/// browsers show safely (never SVG), otherwise downloaded as bytes under its name.
+pub fn file_response(name: &str, content_type: &str, data: Vec<u8>, inline: bool) -> Response {
     let mut res = data.into_response();
     let h = res.headers_mut();
-    if let (true, Some(image)) = (inline, showable_image(&info.content_type)) {
+    if let (true, Some(image)) = (inline, showable_image(content_type)) {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(image));
         h.insert(
             header::CONTENT_DISPOSITION,
@@ -529,7 +535,7 @@ pub fn download(
         );
         return res;
     }
-    let disposition = format!("attachment; filename*=UTF-8''{}", url_encode(&name));
+    let disposition = format!("attachment; filename*=UTF-8''{}", url_encode(name));
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),

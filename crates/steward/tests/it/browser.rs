@@ -411,6 +411,113 @@ async fn a_requester_of_another_organisation_gets_404() {
     app.stop().await;
 }
 
+/// The knowledge base's scripts in a real browser: suggestions appear while a request's summary
+/// is typed and lead to the article; staff add an image to an article with the file picker,
+/// insert it into the text, and the saved article shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_articles_are_suggested_and_carry_images() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    person(&app, "ann@acme.example", "Ann", Role::Requester, None).await;
+    person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
+    let a = app
+        .service
+        .create_article(
+            &Actor::system(),
+            steward_service::ArticleInput {
+                title: "Printer shows paper jam".into(),
+                body: "Open tray 2 and remove the paper.".into(),
+                visibility: Some(steward_domain::knowledge::Visibility::Public),
+                status: Some(steward_domain::knowledge::ArticleStatus::Published),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ann = browser(&d).await;
+    sign_in(&app, &ann, "ann@acme.example", "a long enough password").await;
+    ann.goto(&format!("{}/portal/new", app.base)).await.unwrap();
+    ann.find(Locator::Css("#subject"))
+        .await
+        .unwrap()
+        .send_keys("The printer has a jam again")
+        .await
+        .unwrap();
+    wait_for_text(&ann, "#suggestions", "Printer shows paper jam").await;
+    ann.find(Locator::Css("#suggestions a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text_of(&ann, "main h1").await, "Printer shows paper jam");
+    ann.close().await.unwrap();
+    let system = Actor::system();
+    let hour_ago = app.clock_now();
+    app.clock
+        .advance(std::time::Duration::from_secs(2 * 3600).try_into().unwrap());
+    assert_eq!(
+        app.service
+            .deflections(&system, hour_ago, app.clock_now())
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Staff: an image through the file picker, inserted into the text, shown once saved.
+    let png = std::env::temp_dir().join(format!("steward-kb-{}.png", std::process::id()));
+    // A 1×1 transparent PNG.
+    std::fs::write(
+        &png,
+        [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48,
+            0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+            0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78,
+            0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00,
+            0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+        ],
+    )
+    .unwrap();
+    let tom = browser(&d).await;
+    sign_in(&app, &tom, "tom@msp.example", "a long enough password").await;
+    tom.goto(&format!("{}/agent/kb/{}", app.base, a.id.0))
+        .await
+        .unwrap();
+    tom.find(Locator::Css("[data-upload]"))
+        .await
+        .unwrap()
+        .send_keys(png.to_str().unwrap())
+        .await
+        .unwrap();
+    wait_for_text(&tom, ".kb-files", "steward-kb-").await;
+    tom.find(Locator::Css(".kb-files [data-insert]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tom.find(Locator::Css(".kb-editor button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&tom, ".notice", "Saved").await;
+    let loaded: bool = tom
+        .execute(
+            "var i = document.querySelector('.kb-body img'); return !!i && i.complete && i.naturalWidth === 1;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap_or(false);
+    assert!(loaded, "{}", page_text(&tom).await);
+    std::fs::remove_file(&png).ok();
+    tom.close().await.unwrap();
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_works_with_the_keyboard() {
     let Some(d) = driver().await else { return };

@@ -513,3 +513,159 @@ async fn articles_are_linked_to_tickets_and_written_from_them(app: &TestApp) {
     );
 }
 on_both!(articles_are_linked_to_tickets_and_written_from_them);
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    article: i64,
+    name: &str,
+    ty: &str,
+    data: Vec<u8>,
+) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/articles/{article}/files?filename={name}",
+            app.base
+        ))
+        .bearer_auth(token)
+        .header("content-type", ty)
+        .body(data)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn fetch(app: &TestApp, token: &str, path: &str) -> (u16, String, String, Vec<u8>) {
+    let res = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let h = |n: &str| {
+        res.headers()
+            .get(n)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let (ty, disp) = (h("content-type"), h("content-disposition"));
+    (
+        res.status().as_u16(),
+        ty,
+        disp,
+        res.bytes().await.unwrap().to_vec(),
+    )
+}
+
+/// Files and images of articles: stored by staff (larger than other requests may be), shown to
+/// whoever may read the article, images inline only of safe types.
+async fn articles_carry_files_and_images(app: &TestApp) {
+    let (_, tech) = app
+        .person("tech@msp.example", Role::Technician, None, false)
+        .await;
+    let (_, ann) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let public = article(
+        app,
+        &tech,
+        json!({"title": "Printer setup", "visibility": "public", "status": "published"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let internal = article(app, &tech, json!({"title": "Internal notes"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let png: Vec<u8> = [&b"\x89PNG\r\n\x1a\n"[..], &[0u8; 64][..]].concat();
+    let (status, f) = upload(
+        app,
+        &tech,
+        public,
+        "..%2Fscreens%2Fsetup.png",
+        "image/png",
+        png.clone(),
+    )
+    .await;
+    assert_eq!(status, 201, "{f}");
+    assert_eq!(f["filename"], "setup.png");
+    assert_eq!(f["size"], png.len());
+    let url = f["url"].as_str().unwrap().to_string();
+    // Larger than the 1 MiB other requests may be.
+    let (status, big) = upload(
+        app,
+        &tech,
+        public,
+        "manual.pdf",
+        "application/pdf",
+        vec![b'x'; 2_500_000],
+    )
+    .await;
+    assert_eq!(status, 201, "{big}");
+    let (status, svg) = upload(
+        app,
+        &tech,
+        public,
+        "logo.svg",
+        "image/svg+xml",
+        b"<svg onload=alert(1)></svg>".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = upload(
+        app,
+        &tech,
+        public,
+        "huge.bin",
+        "application/octet-stream",
+        vec![0; 10_000_001],
+    )
+    .await;
+    assert!(status == 413 || status == 422, "{status}");
+    let (status, _) = upload(app, &tech, public, "empty.txt", "text/plain", Vec::new()).await;
+    assert_eq!(status, 422);
+    let (status, _) = upload(app, &ann, public, "mine.png", "image/png", png.clone()).await;
+    assert_eq!(status, 403);
+    let (_, secret) = upload(
+        app,
+        &tech,
+        internal,
+        "secret.txt",
+        "text/plain",
+        b"secret".to_vec(),
+    )
+    .await;
+
+    // The requester sees the public article's files; the image shows, the SVG only downloads.
+    let files = expect(
+        app.get(&format!("/api/v1/articles/{public}/files"), &ann)
+            .await,
+        200,
+    );
+    assert_eq!(files.as_array().unwrap().len(), 3);
+    let (status, ty, disp, bytes) = fetch(app, &ann, &url).await;
+    assert_eq!(
+        (status, ty.as_str(), disp.as_str()),
+        (200, "image/png", "inline")
+    );
+    assert_eq!(bytes, png);
+    let (status, ty, disp, _) = fetch(app, &ann, svg["url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(ty, "application/octet-stream");
+    assert!(disp.starts_with("attachment;"), "{disp}");
+    // Not the internal article's.
+    let (status, _, _, _) = fetch(app, &ann, secret["url"].as_str().unwrap()).await;
+    assert_eq!(status, 404);
+    expect(
+        app.get(&format!("/api/v1/articles/{internal}/files"), &ann)
+            .await,
+        404,
+    );
+    // Removed: gone.
+    expect(app.call(Method::DELETE, &url, Some(&tech), None).await, 204);
+    let (status, _, _, _) = fetch(app, &ann, &url).await;
+    assert_eq!(status, 404);
+}
+on_both!(articles_carry_files_and_images);

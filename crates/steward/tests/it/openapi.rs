@@ -56,9 +56,11 @@ async fn the_document_matches_the_routes() {
 
     // Every API route is documented: the routes the crate registers are exactly these.
     let expected = [
+        "/api/v1/article-files/{id}",
         "/api/v1/articles",
         "/api/v1/articles/{id}",
         "/api/v1/articles/{id}/feedback",
+        "/api/v1/articles/{id}/files",
         "/api/v1/articles/{id}/versions",
         "/api/v1/articles/{id}/versions/{version}/restore",
         "/api/v1/auth/login",
