@@ -234,6 +234,18 @@ impl Store {
         }
     }
 
+    /// Refreshes the planner's statistics (after a bulk import: the search and queue queries
+    /// choose their plans by how common values are). PostgreSQL's autovacuum does this by itself
+    /// in time; SQLite's `PRAGMA optimize` only where it helps.
+    pub async fn analyze(&self) -> crate::Result<()> {
+        let mut c = self.write().await?;
+        match self.backend() {
+            Backend::Sqlite => c.execute_script("PRAGMA optimize = 0x10002").await?,
+            Backend::Postgres => c.execute_script("ANALYZE").await?,
+        }
+        c.commit().await
+    }
+
     /// Closes every connection, waiting for those in use to come back.
     pub async fn close(&self) {
         match &self.pools {

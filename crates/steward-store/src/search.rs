@@ -51,6 +51,10 @@ impl TicketCondition {
     }
 }
 
+/// Matches ranked per search branch: the newest this many that the asker may see (see
+/// `docs/search.md`, "Ranking").
+pub const CANDIDATES: i64 = 2_000;
+
 /// A ticket search.
 #[derive(Debug, Clone)]
 pub struct TicketSearch<'a> {
@@ -64,6 +68,24 @@ pub struct TicketSearch<'a> {
     pub public_only: bool,
     pub offset: i64,
     pub limit: i64,
+}
+
+impl TicketSearch<'_> {
+    /// Whether the search is limited to few tickets: a requester's, or a filter on one person,
+    /// team or organisation.
+    fn narrow(&self) -> bool {
+        matches!(self.scope, TicketScope::Requester { .. })
+            || self.conditions.iter().any(|(c, negated)| {
+                !negated
+                    && matches!(
+                        c,
+                        TicketCondition::Requester(_)
+                            | TicketCondition::Org(_)
+                            | TicketCondition::Team(_)
+                            | TicketCondition::Assignee(Some(_))
+                    )
+            })
+    }
 }
 
 /// A ticket found: its id, the message whose words matched best (none when only the subject did,
@@ -248,6 +270,12 @@ impl Conn {
             } else {
                 ""
             };
+            // Each branch takes the newest CANDIDATES matches that the asker may see and the
+            // filters allow, newest first (the index yields them in that order, so a word in
+            // millions of messages costs no more than a rare one); they are then ranked. A
+            // search narrowed to a few tickets (a requester's, or one person's, team's or
+            // organisation's) ranks all its matches on PostgreSQL, reached through those tickets.
+            let narrow = s.narrow();
             match backend {
                 Backend::Sqlite => {
                     let text = fts5_query(s.terms, s.excluded, false);
@@ -255,22 +283,33 @@ impl Conn {
                     // better matches: negated so that higher is better on both databases. Per
                     // ticket, its best message (for the snippet; SQLite takes the bare columns
                     // from the row of the MAX), or the subject alone when no message matched.
+                    // The index's newest matches are read and their tickets checked. (Reading a
+                    // requester's few messages and looking each up in FTS5 by rowid was tried:
+                    // FTS5 then scans the whole match per message, far slower.)
                     query = q("SELECT h.tid, h.mid, h.score FROM (
                         SELECT tid, mid, score, MAX((mid IS NOT NULL) * 1.0e9 + score) AS pick FROM (
-                            SELECT m.ticket_id AS tid, m.id AS mid, -bm25(message_search, 3.0, 1.0) AS score
-                            FROM message_search JOIN messages m ON m.id = message_search.rowid
-                            WHERE message_search MATCH ");
+                            SELECT * FROM (
+                                SELECT m.ticket_id AS tid, m.id AS mid, -bm25(message_search, 3.0, 1.0) AS score
+                                FROM message_search JOIN messages m ON m.id = message_search.rowid
+                                JOIN tickets t ON t.id = m.ticket_id
+                                WHERE message_search MATCH ");
                     query.param(text.as_str()).push(kind);
+                    push_ticket_conditions(&mut query, s);
+                    query
+                        .push(" ORDER BY message_search.rowid DESC LIMIT ")
+                        .param(CANDIDATES);
                     query.push(
-                        " UNION ALL
-                            SELECT ticket_search.rowid, NULL, -3.0 * bm25(ticket_search)
-                            FROM ticket_search WHERE ticket_search MATCH ",
+                        ") UNION ALL SELECT * FROM (
+                                SELECT t.id AS tid, NULL AS mid, -3.0 * bm25(ticket_search) AS score
+                                FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid
+                                WHERE ticket_search MATCH ",
                     );
                     query.param(text.as_str());
-                    query.push(
-                        ") AS u GROUP BY tid
-                    ) AS h JOIN tickets t ON t.id = h.tid WHERE 1 = 1",
-                    );
+                    push_ticket_conditions(&mut query, s);
+                    query
+                        .push(" ORDER BY ticket_search.rowid DESC LIMIT ")
+                        .param(CANDIDATES);
+                    query.push(") ) AS u GROUP BY tid ) AS h WHERE 1 = 1");
                 }
                 Backend::Postgres => {
                     let text = tsquery(s.terms, s.excluded, false);
@@ -278,24 +317,36 @@ impl Conn {
                     // weights: 1.0 and 0.4).
                     query = q("SELECT h.tid, h.mid, h.score FROM (
                         SELECT DISTINCT ON (tid) tid, mid, score FROM (
-                            SELECT m.ticket_id AS tid, m.id AS mid, ts_rank_cd(m.search, x.q)::float8 AS score
-                            FROM messages m, to_tsquery('english', ");
+                            SELECT c.tid, c.mid, ts_rank_cd(c.search, c.q)::float8 AS score FROM (
+                                SELECT m.ticket_id AS tid, m.id AS mid, m.search, x.q
+                                FROM messages m JOIN tickets t ON t.id = m.ticket_id, to_tsquery('english', ");
                     query.param(text.as_str());
                     query.push(") AS x(q) WHERE m.search @@ x.q").push(kind);
+                    push_ticket_conditions(&mut query, s);
+                    // A few tickets: all their matching messages (reached through the tickets);
+                    // otherwise the newest matches.
+                    if narrow {
+                        query.push(" OFFSET 0");
+                    } else {
+                        query.push(" ORDER BY m.id DESC LIMIT ").param(CANDIDATES);
+                    }
                     query.push(
-                        " UNION ALL
-                            SELECT t2.id, NULL, ts_rank_cd(t2.search, x.q)::float8
-                            FROM tickets t2, to_tsquery('english', ",
+                        ") AS c
+                            UNION ALL
+                            SELECT c.tid, NULL, ts_rank_cd(c.search, c.q)::float8 FROM (
+                                SELECT t.id AS tid, t.search, x.q FROM tickets t, to_tsquery('english', ",
                     );
                     query.param(text.as_str());
+                    query.push(") AS x(q) WHERE t.search @@ x.q");
+                    push_ticket_conditions(&mut query, s);
+                    query.push(" ORDER BY t.id DESC LIMIT ").param(CANDIDATES);
                     query.push(
-                        ") AS x(q) WHERE t2.search @@ x.q
+                        ") AS c
                         ) AS u ORDER BY tid, mid IS NULL, score DESC, mid
-                    ) AS h JOIN tickets t ON t.id = h.tid WHERE 1 = 1",
+                    ) AS h WHERE 1 = 1",
                     );
                 }
             }
-            push_ticket_conditions(&mut query, s);
             query.push(" ORDER BY h.score DESC, h.tid DESC");
         }
         query.push(" LIMIT ").param(s.limit + 1);

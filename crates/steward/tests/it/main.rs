@@ -14,6 +14,7 @@ mod auth;
 mod authz;
 mod automation;
 mod bad_input;
+mod bench_search;
 mod bench_sla;
 mod browser;
 mod cli;
