@@ -215,6 +215,9 @@ pub fn plain_text(markdown: &str) -> String {
     out
 }
 
+/// The most line pairs [`diff_lines`] compares one by one (4 bytes each: 16 MB).
+pub const MAX_DIFF_CELLS: usize = 4_000_000;
+
 /// A line-by-line comparison of two texts, for "what changed between versions".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiffLine {
@@ -223,12 +226,12 @@ pub enum DiffLine {
     Removed(String),
 }
 
-/// The lines of `new` against `old` (longest common subsequence; quadratic in lines, so both are
-/// cut at 5,000 lines, far beyond any article).
+/// The lines of `new` against `old`: the common start and end, and between them a longest common
+/// subsequence. That is quadratic in lines, so a changed middle of more than [`MAX_DIFF_CELLS`]
+/// line pairs is shown as all removed, then all added.
 pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
-    const MAX: usize = 5_000;
-    let a: Vec<&str> = old.lines().take(MAX).collect();
-    let b: Vec<&str> = new.lines().take(MAX).collect();
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
     // Common prefix and suffix first: most edits touch a few lines.
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let suffix = a[prefix..]
@@ -242,6 +245,16 @@ pub fn diff_lines(old: &str, new: &str) -> Vec<DiffLine> {
         .iter()
         .map(|l| DiffLine::Same(l.to_string()))
         .collect();
+    if am.len().saturating_mul(bm.len()) > MAX_DIFF_CELLS {
+        out.extend(am.iter().map(|l| DiffLine::Removed(l.to_string())));
+        out.extend(bm.iter().map(|l| DiffLine::Added(l.to_string())));
+        out.extend(
+            a[a.len() - suffix..]
+                .iter()
+                .map(|l| DiffLine::Same(l.to_string())),
+        );
+        return out;
+    }
     // lcs[i][j]: the longest common subsequence of am[i..] and bm[j..].
     let mut lcs = vec![vec![0u32; bm.len() + 1]; am.len() + 1];
     for i in (0..am.len()).rev() {
@@ -386,5 +399,14 @@ mod tests {
         assert_eq!(diff_lines("", "a"), vec![Added("a".into())]);
         assert_eq!(diff_lines("a", ""), vec![Removed("a".into())]);
         assert_eq!(diff_lines("same", "same"), vec![Same("same".into())]);
+        // A big rewrite is shown whole rather than compared pair by pair.
+        let before: String = (0..3000).map(|i| format!("old {i}\n")).collect();
+        let after: String = (0..3000).map(|i| format!("new {i}\n")).collect();
+        let d = diff_lines(&format!("top\n{before}end"), &format!("top\n{after}end"));
+        assert_eq!(d.len(), 6002);
+        assert_eq!(d[0], Same("top".into()));
+        assert_eq!(d[1], Removed("old 0".into()));
+        assert_eq!(d[3001], Added("new 0".into()));
+        assert_eq!(d[6001], Same("end".into()));
     }
 }

@@ -299,7 +299,7 @@ pub fn significant_words(text: &str) -> Vec<String> {
         "from", "have", "they", "will", "your", "what", "when", "where", "which", "there", "their",
         "been", "does", "into", "just", "some", "than", "then", "them", "very", "would", "could",
         "should", "about", "after", "again", "also", "please", "thanks", "hello", "help", "need",
-        "keeps", "still", "since", "every", "cannot", "can't", "doesn", "isn", "won",
+        "keeps", "still", "since", "every", "cannot", "doesn", "isn", "won",
     ];
     let mut out: Vec<String> = Vec::new();
     for w in words_of(text) {

@@ -4,7 +4,7 @@
 //! messages (never internal notes), and no people or organisations.
 
 use steward_domain::policy::{check, ticket_scope, Action};
-use steward_domain::search::{Filter, Piece, SearchQuery, Term, Who};
+use steward_domain::search::{Filter, Piece, SearchQuery, Who};
 use steward_domain::{Actor, Organisation, Person, Ticket, TicketId};
 use steward_store::search::{TicketCondition, TicketSearch};
 
@@ -239,7 +239,9 @@ impl Service {
                 }
                 Filter::Team(name) => {
                     let ids = c.teams_named(name).await?;
-                    if ids.is_empty() {
+                    // Only staff learn that a name is unknown: to a requester, whether a team
+                    // or organisation of that name exists is not theirs to find out.
+                    if ids.is_empty() && actor.is_staff() {
                         return Err(ServiceError::invalid(
                             "q",
                             format!("team:{name} names no team"),
@@ -249,7 +251,7 @@ impl Service {
                 }
                 Filter::Org(name) => {
                     let ids = c.organisations_named(name).await?;
-                    if ids.is_empty() {
+                    if ids.is_empty() && actor.is_staff() {
                         return Err(ServiceError::invalid(
                             "q",
                             format!("org:{name} names no organisation (by name, short name or mail domain)"),
@@ -294,12 +296,5 @@ impl Service {
             done += step.done;
             progress(done, total.max(done));
         }
-    }
-
-    /// Words of a query, for highlighting elsewhere (the page marks them in subjects).
-    pub fn search_terms(&self, q: &str) -> Vec<Term> {
-        SearchQuery::parse(q, self.now(), &jiff::tz::TimeZone::UTC)
-            .map(|q| q.terms)
-            .unwrap_or_default()
     }
 }

@@ -56,6 +56,19 @@ pub struct ArticleFilter {
 
 const ARTICLE_COLS: &str = "id, title, body, category_id, visibility, status, author_id, version, views, helpful_yes, helpful_no, created_at, updated_at, published_at";
 
+/// The article columns of `articles a`.
+fn a_cols() -> String {
+    ARTICLE_COLS
+        .split(", ")
+        .map(|c| format!("a.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An article file's columns, with its size.
+const FILE_SELECT: &str = "SELECT f.id, f.article_id, f.filename, f.content_type, b.size
+    FROM article_files f JOIN blobs b ON b.sha256 = f.sha256";
+
 #[derive(sqlx::FromRow)]
 struct ArticleRow {
     id: i64,
@@ -357,14 +370,7 @@ impl Conn {
         filter: &ArticleFilter,
         limit: i64,
     ) -> Result<Vec<Article>> {
-        let mut query = q(&format!(
-            "SELECT {} FROM articles a WHERE 1 = 1",
-            ARTICLE_COLS
-                .split(", ")
-                .map(|c| format!("a.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let mut query = q(&format!("SELECT {} FROM articles a WHERE 1 = 1", a_cols()));
         push_scope(&mut query, scope);
         if let Some(c) = filter.category {
             query.push(" AND a.category_id = ").param(c.0);
@@ -520,11 +526,7 @@ impl Conn {
     ) -> Result<Vec<Article>> {
         let mut query = q(&format!(
             "SELECT {} FROM articles a JOIN ticket_articles ta ON ta.article_id = a.id WHERE ta.ticket_id = ",
-            ARTICLE_COLS
-                .split(", ")
-                .map(|c| format!("a.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            a_cols()
         ));
         query.param(ticket.0);
         push_scope(&mut query, scope);
@@ -577,11 +579,9 @@ impl Conn {
     pub async fn article_files(&mut self, article: ArticleId) -> Result<Vec<ArticleFile>> {
         let rows: Vec<(i64, i64, String, String, i64)> = self
             .fetch_all(
-                q(
-                    "SELECT f.id, f.article_id, f.filename, f.content_type, b.size
-                   FROM article_files f JOIN blobs b ON b.sha256 = f.sha256
-                   WHERE f.article_id = $1 ORDER BY f.id",
-                )
+                q(&format!(
+                    "{FILE_SELECT} WHERE f.article_id = $1 ORDER BY f.id"
+                ))
                 .bind(article.0),
             )
             .await?;
@@ -590,13 +590,7 @@ impl Conn {
 
     pub async fn article_file(&mut self, id: i64) -> Result<ArticleFile> {
         let row: (i64, i64, String, String, i64) = self
-            .fetch_one(
-                q(
-                    "SELECT f.id, f.article_id, f.filename, f.content_type, b.size
-                   FROM article_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.id = $1",
-                )
-                .bind(id),
-            )
+            .fetch_one(q(&format!("{FILE_SELECT} WHERE f.id = $1")).bind(id))
             .await?;
         Ok(ArticleFile::from_row(row))
     }
@@ -735,7 +729,7 @@ impl Conn {
             Backend::Sqlite => {
                 query = q(&format!(
                     "SELECT {} FROM article_search s JOIN articles a ON a.id = s.rowid WHERE article_search MATCH ",
-                    ARTICLE_COLS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+                    a_cols()
                 ));
                 let text = if any {
                     crate::search::fts5_query(terms, &[], false).replace(" AND ", " OR ")
@@ -749,11 +743,7 @@ impl Conn {
             Backend::Postgres => {
                 query = q(&format!(
                     "SELECT {} FROM articles a, to_tsquery('english', ",
-                    ARTICLE_COLS
-                        .split(", ")
-                        .map(|c| format!("a.{c}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    a_cols()
                 ));
                 let text = if any {
                     crate::search::tsquery(terms, &[], false).replace(" & ", " | ")

@@ -338,31 +338,22 @@ async fn article_page(
     let now = s.service.now();
     let (versions, comments, linked) = match &article {
         Some(a) => {
-            let people: HashMap<i64, String> = HashMap::new();
-            let _ = people;
             let versions = s.service.article_versions(actor, a.id).await?;
-            let mut names: HashMap<steward_domain::PersonId, String> = HashMap::new();
-            for id in versions.iter().filter_map(|v| v.author_id).chain(
-                s.service
-                    .article_comments(actor, a.id)
-                    .await?
-                    .iter()
-                    .map(|c| c.0),
-            ) {
-                if let std::collections::hash_map::Entry::Vacant(e) = names.entry(id) {
-                    if let Ok(p) = s.service.get_person(actor, id).await {
-                        e.insert(p.name);
-                    }
-                }
-            }
-            let name = |id: Option<steward_domain::PersonId>| {
-                id.and_then(|id| names.get(&id).cloned())
-                    .unwrap_or_else(|| "Steward".into())
+            let comments = s.service.article_comments(actor, a.id).await?;
+            let mut ids: Vec<steward_domain::PersonId> = versions
+                .iter()
+                .filter_map(|v| v.author_id)
+                .chain(comments.iter().map(|c| c.0))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            let mut names = super::Names::default();
+            names.add_people(s.service.people_by_ids(actor, &ids).await?);
+            let name = |id: Option<steward_domain::PersonId>| match id {
+                Some(_) => names.person(id),
+                None => "Steward".to_string(),
             };
-            let comments = s
-                .service
-                .article_comments(actor, a.id)
-                .await?
+            let comments = comments
                 .into_iter()
                 .map(|(who, helpful, comment, at)| CommentRow {
                     who: name(Some(who)),

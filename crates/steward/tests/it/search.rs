@@ -213,6 +213,10 @@ async fn search_finds_what_each_person_may_see(app: &TestApp) {
             "bob searched {q:?} and found {found:?}"
         );
     }
+    // Whether a team or organisation of some name exists is not a requester's to learn: an
+    // unknown name finds nothing, as a known one outside their scope does.
+    assert!(subjects(app, &bob, "org:nowhere").await.is_empty());
+    assert!(subjects(app, &bob, "team:nowhere").await.is_empty());
     // `#number` jumps, only to a ticket the asker may see.
     assert_eq!(
         search(app, &ann, &format!("#{vpn_ann_no}")).await["jump_to_ticket"],
