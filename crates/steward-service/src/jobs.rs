@@ -218,6 +218,12 @@ impl Service {
         Ok(())
     }
 
+    /// How many jobs are due now and how many failed for good (for the metrics endpoint: a
+    /// growing number of due jobs means the scheduler falls behind).
+    pub async fn job_backlog(&self) -> Result<(i64, i64)> {
+        Ok(self.store.read().await?.job_backlog(self.now()).await?)
+    }
+
     /// Jobs that failed for good, newest first (administrators).
     pub async fn failed_jobs(&self, actor: &Actor) -> Result<Vec<Job>> {
         check(actor, Action::ViewFailedJobs).map_err(|d| ServiceError::denied(d, "job"))?;

@@ -414,7 +414,7 @@ impl Service {
     /// changed), in batches: each batch's tickets, timelines and fired steps are read in a few
     /// queries, the clocks computed in memory, and written back (clocks, due instants, next SLA
     /// checks) in a few multi-row statements, one transaction per batch. Returns how many.
-    pub(crate) async fn recompute_all_sla(&self) -> Result<usize> {
+    pub async fn recompute_all_sla(&self) -> Result<usize> {
         let mut c = self.store.read().await?;
         let policies = c.list_policies().await?;
         if policies.is_empty() {

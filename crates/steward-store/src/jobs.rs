@@ -251,6 +251,18 @@ impl Conn {
         Ok(n > 0)
     }
 
+    /// How many jobs are due (pending, their time reached) and how many failed for good.
+    pub async fn job_backlog(&mut self, now: Timestamp) -> Result<(i64, i64)> {
+        self.fetch_one(
+            q(
+                "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'pending' AND run_at <= $1),
+                      (SELECT COUNT(*) FROM jobs WHERE status = 'failed')",
+            )
+            .bind(ts(now)),
+        )
+        .await
+    }
+
     /// Jobs that failed for good, newest first.
     pub async fn failed_jobs(&mut self, limit: i64) -> Result<Vec<Job>> {
         let rows: Vec<JobRow> = self

@@ -21,6 +21,7 @@ pub mod directory;
 pub mod downtime;
 pub mod jobs;
 pub mod knowledge;
+pub mod load;
 pub mod mail;
 pub mod rules;
 pub mod search;

@@ -212,7 +212,10 @@ impl Store {
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
         let mut c = self.read().await?;
-        let _: (i64,) = c.fetch_one(crate::query::q("SELECT 1")).await?;
+        // BIGINT on both: a bare 1 is a 32-bit integer on PostgreSQL.
+        let _: (i64,) = c
+            .fetch_one(crate::query::q("SELECT CAST(1 AS BIGINT)"))
+            .await?;
         Ok(())
     }
 

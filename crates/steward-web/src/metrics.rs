@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, their latency, and database pool use.
+//! Prometheus metrics: requests by route and status, their latency, database pool use, and the
+//! scheduler's backlog.
 
 use std::time::Instant;
 
@@ -17,6 +18,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     pool: IntGaugeVec,
+    jobs: IntGaugeVec,
 }
 
 impl Metrics {
@@ -47,22 +49,35 @@ impl Metrics {
             ),
             &["pool", "state"],
         )?;
+        let jobs = IntGaugeVec::new(
+            Opts::new(
+                "jobs",
+                "Scheduled jobs by state: due (waiting to run now) and failed (for good)",
+            ),
+            &["state"],
+        )?;
         let info = IntGaugeVec::new(Opts::new("build_info", "Steward version"), &["version"])?;
         info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(jobs.clone()))?;
         registry.register(Box::new(info))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
             pool,
+            jobs,
         })
     }
 
     /// The text exposition of every metric, with pool use read now.
-    pub fn render(&self, pools: &[steward_store::PoolStats]) -> String {
+    pub fn render(&self, pools: &[steward_store::PoolStats], jobs: Option<(i64, i64)>) -> String {
+        if let Some((due, failed)) = jobs {
+            self.jobs.with_label_values(&["due"]).set(due);
+            self.jobs.with_label_values(&["failed"]).set(failed);
+        }
         for p in pools {
             let in_use = i64::from(p.size.saturating_sub(p.idle));
             self.pool.with_label_values(&[p.name, "in_use"]).set(in_use);

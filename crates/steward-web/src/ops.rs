@@ -34,6 +34,13 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// `/metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let body = state.metrics.render(&state.service.store().pool_stats());
+    // The job counts are left out (not reported as zero) when the database does not answer.
+    let jobs = tokio::time::timeout(Duration::from_secs(2), state.service.job_backlog())
+        .await
+        .ok()
+        .and_then(|r| r.ok());
+    let body = state
+        .metrics
+        .render(&state.service.store().pool_stats(), jobs);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -90,6 +90,23 @@ enum Command {
     /// The search indexes
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Fill the database with demo data: a year of a service desk's tickets with their
+    /// conversations, organisations, people, teams, service levels and help articles
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// How many tickets (messages are about five per ticket; people and organisations grow with it)
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    tickets: u64,
+    /// The same seed writes the same data
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Percentage of tickets still open (for measuring a large backlog) [default: as a real
+    /// desk has it, a few per cent]
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100))]
+    open_percent: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,7 +318,69 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Search(SearchCommand::Reindex) => {
             admin(config, |svc| Box::pin(reindex(svc))).await
         }
+        Command::Demo(args) => demo(config, args).await,
     }
+}
+
+async fn demo(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+    use steward_demo::Phase;
+    if args.tickets > 100_000_000 {
+        bail!(
+            "--tickets {} is more than this generator is meant for (at most 100,000,000)",
+            args.tickets
+        );
+    }
+    let store = server::open_store(&config).await?;
+    let clock = Arc::new(SystemClock);
+    let svc = Service::new(store.clone(), clock.clone());
+    let bar = indicatif::ProgressBar::new(args.tickets);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:<22} {bar:40} {pos}/{len} {per_sec} {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let opts = steward_demo::DemoOptions {
+        tickets: args.tickets,
+        seed: args.seed,
+        now: steward_service::Clock::now(&*clock),
+        open_share: args.open_percent.map(|p| f64::from(p) / 100.0),
+    };
+    let progress = |phase: Phase, done: u64, total: u64| {
+        bar.set_message(match phase {
+            Phase::People => "people and teams",
+            Phase::Tickets => "tickets",
+            Phase::ServiceLevels => "service-level clocks",
+            Phase::Statistics => "query statistics",
+        });
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let result = steward_demo::generate(&svc, &store, &opts, &progress).await;
+    bar.finish_and_clear();
+    store.close().await;
+    let r = result?;
+    let numbers = match r.numbers {
+        Some((a, b)) => format!(" (#{a} to #{b})"),
+        None => String::new(),
+    };
+    println!(
+        "demo data written in {:.1} s: {} tickets{numbers} with {} messages and {} history entries \
+         ({} still open, {} with service-level clocks); {} organisations, {} requesters, {} \
+         technicians; {} help articles",
+        started.elapsed().as_secs_f64(),
+        r.tickets,
+        r.messages,
+        r.events,
+        r.open_tickets,
+        r.clocks_computed,
+        r.organisations,
+        r.requesters,
+        r.technicians,
+        r.articles,
+    );
+    Ok(())
 }
 
 async fn reindex(svc: &Service) -> anyhow::Result<()> {

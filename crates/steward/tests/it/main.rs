@@ -25,6 +25,7 @@ mod live;
 mod mail;
 mod migrations;
 mod openapi;
+mod ops;
 mod pages;
 mod search;
 mod sla;
