@@ -121,19 +121,20 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32000");
+            .pragma("temp_store", "memory");
+        // Page caches: 32 MB for the one writer, 8 MB for each reader (the operating system's
+        // file cache serves the rest), so memory stays small however many readers there are.
         // The writer connects first, so the file exists and WAL mode is set before readers arrive.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(opts.acquire_timeout.max(Duration::from_secs(30)))
-            .connect_with(base.clone())
+            .connect_with(base.clone().pragma("cache_size", "-32000"))
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(opts.max_connections)
             .acquire_timeout(opts.acquire_timeout)
-            .connect_with(base.read_only(true))
+            .connect_with(base.read_only(true).pragma("cache_size", "-8000"))
             .await?;
         Ok(Store {
             pools: Pools::Sqlite { read, write },
