@@ -80,7 +80,7 @@ pub struct Args {
     /// Seconds of load per measurement
     #[arg(long, default_value_t = 5.0)]
     pub seconds: f64,
-    /// Open tickets for the SLA recomputation and scheduler measurements
+    /// Open tickets for the SLA recomputation and scheduler measurements (0: leave them out)
     #[arg(long, default_value_t = 100_000)]
     pub sla_tickets: u64,
     /// Messages for each mail ingestion measurement (batch and LMTP)

@@ -18,6 +18,8 @@ pub struct Row {
 #[derive(Debug, Default)]
 pub struct Report {
     pub rows: Vec<Row>,
+    /// Conditions of the run that bear on the figures (printed under the table).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -64,7 +66,18 @@ impl Report {
                 r.what, r.backend, r.size, r.result, r.baseline, r.target
             ));
         }
+        for n in &self.notes {
+            out.push_str(&format!("\n{n}\n"));
+        }
         out
+    }
+
+    /// Notes a condition of the run (once).
+    pub fn note(&mut self, text: String) {
+        if !self.notes.contains(&text) {
+            eprintln!("note: {text}");
+            self.notes.push(text);
+        }
     }
 }
 

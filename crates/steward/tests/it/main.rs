@@ -14,8 +14,6 @@ mod auth;
 mod authz;
 mod automation;
 mod bad_input;
-mod bench_search;
-mod bench_sla;
 mod browser;
 mod cli;
 mod dovecot;
