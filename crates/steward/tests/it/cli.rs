@@ -370,3 +370,33 @@ fn mail_ingest_from_a_pipe_and_in_batches() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn demo_data_fills_a_database_and_adds_to_it() {
+    let dir = std::env::temp_dir().join(format!("steward-cli-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let out = steward(&dir).arg("demo").args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&["--tickets", "300"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("300 tickets (#1 to #300)"), "{out}");
+    assert!(out.contains("12 help articles"), "{out}");
+    // A second run adds to the first, with people of its own (no clash of addresses), and leaves
+    // the articles and the policy alone.
+    let (ok, out, err) = run(&["--tickets", "200", "--seed", "2", "--open-percent", "100"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("200 tickets (#301 to #500)"), "{out}");
+    assert!(out.contains("(200 still open"), "{out}");
+    assert!(out.contains("0 help articles"), "{out}");
+    let (ok, _, err) = run(&["--open-percent", "101"]);
+    assert!(!ok);
+    assert!(err.contains("--open-percent"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

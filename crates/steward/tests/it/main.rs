@@ -16,6 +16,7 @@ mod automation;
 mod bad_input;
 mod browser;
 mod cli;
+mod demo;
 mod dovecot;
 mod imap;
 mod knowledge;
