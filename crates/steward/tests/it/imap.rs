@@ -531,9 +531,9 @@ async fn a_crash_mid_queue_loses_and_duplicates_nothing(app: &TestApp) {
     .await;
     until("the outbox is settled", || outbox_settled(app)).await;
     second.stop().await;
-    store.close().await;
 
     assert_eq!(ticket_count(&svc).await as usize, N);
+    store.close().await;
     assert_eq!(dove.count(DESK, "Done").await as usize, N);
     let mails = smtp.mails();
     assert_eq!(mails.len(), N, "each acknowledgement once");
