@@ -130,7 +130,7 @@ pub async fn generate(
             report.messages += t.messages.len() as u64;
             report.events += t.events.len() as u64;
             if !matches!(
-                t.status,
+                t.ticket.status,
                 steward_domain::Status::Resolved | steward_domain::Status::Closed
             ) {
                 report.open_tickets += 1;
@@ -150,7 +150,7 @@ pub async fn generate(
         progress(Phase::Tickets, done, total);
     }
     progress(Phase::ServiceLevels, 0, 1);
-    report.clocks_computed = svc.recompute_all_sla().await?;
+    report.clocks_computed = svc.recompute_service_levels(&Actor::system()).await?;
     progress(Phase::ServiceLevels, 1, 1);
     progress(Phase::Statistics, 0, 1);
     store.analyze().await?;

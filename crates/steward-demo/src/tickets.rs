@@ -6,6 +6,7 @@ use steward_domain::{
     Channel, EventAction, Field, Impact, MessageKind, Named, Priority, Status, TicketType, Urgency,
 };
 use steward_store::load::{LoadEvent, LoadMessage, LoadTicket};
+use steward_store::tickets::NewTicket;
 
 use crate::rng::Rng;
 use crate::text::{Writer, TOPICS};
@@ -393,18 +394,21 @@ fn ticket(
     tags.sort();
     tags.dedup();
     LoadTicket {
-        ticket_type,
-        subject,
-        status: life.status,
-        impact,
-        urgency,
-        priority,
-        category_id: cast.categories.get(topic.category).copied(),
-        requester_id: requester,
-        organisation_id: org.map(|o| cast.orgs[o].0),
-        team_id: Some(cast.teams[team_index]),
-        assignee_id: assigned.then_some(tech),
-        channel,
+        ticket: NewTicket {
+            ticket_type,
+            subject,
+            status: life.status,
+            impact,
+            urgency,
+            priority,
+            category_id: cast.categories.get(topic.category).copied(),
+            requester_id: requester,
+            organisation_id: org.map(|o| cast.orgs[o].0),
+            team_id: Some(cast.teams[team_index]),
+            assignee_id: assigned.then_some(tech),
+            channel,
+            tags,
+        },
         created_at: fit(0),
         updated_at: updated,
         first_responded_at: first_response.map(fit),
@@ -415,7 +419,6 @@ fn ticket(
         },
         closed_at,
         reopen_count: reopens,
-        tags,
         messages,
         events,
     }

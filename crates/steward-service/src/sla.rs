@@ -208,6 +208,13 @@ impl Service {
         })
     }
 
+    /// Recomputes every open ticket's clocks (after tickets were written in bulk, as by
+    /// `steward demo`); returns how many.
+    pub async fn recompute_service_levels(&self, actor: &Actor) -> Result<usize> {
+        allowed(actor, Action::ManageServiceLevels, "policy")?;
+        self.recompute_all_sla().await
+    }
+
     /// Adds a policy; every open ticket is matched again.
     pub async fn create_sla_policy(&self, actor: &Actor, p: PolicyInput) -> Result<SlaPolicy> {
         allowed(actor, Action::ManageServiceLevels, "policy")?;
@@ -414,7 +421,7 @@ impl Service {
     /// changed), in batches: each batch's tickets, timelines and fired steps are read in a few
     /// queries, the clocks computed in memory, and written back (clocks, due instants, next SLA
     /// checks) in a few multi-row statements, one transaction per batch. Returns how many.
-    pub async fn recompute_all_sla(&self) -> Result<usize> {
+    pub(crate) async fn recompute_all_sla(&self) -> Result<usize> {
         let mut c = self.store.read().await?;
         let policies = c.list_policies().await?;
         if policies.is_empty() {

@@ -4,38 +4,25 @@
 //! The search indexes follow by themselves (triggers and generated columns), exactly as for tickets
 //! written one by one; service-level clocks are computed afterwards by the service.
 
-use steward_domain::{
-    CategoryId, Channel, EventAction, Field, Impact, MessageKind, Named, OrgId, PersonId, Priority,
-    Status, TeamId, TicketType, Timestamp, Urgency,
-};
+use steward_domain::{Channel, EventAction, Field, MessageKind, Named, PersonId, Timestamp};
 
 use crate::bulk::{push_rows, Col};
 use crate::query::q;
 use crate::rows::ts;
+use crate::tickets::NewTicket;
 use crate::{Backend, Conn, Result};
 
-/// A whole ticket as it stands after its life so far.
+/// A whole ticket as it stands after its life so far: what creating it would take, and what
+/// happened to it since.
 #[derive(Debug, Clone)]
 pub struct LoadTicket {
-    pub ticket_type: TicketType,
-    pub subject: String,
-    pub status: Status,
-    pub impact: Impact,
-    pub urgency: Urgency,
-    pub priority: Priority,
-    pub category_id: Option<CategoryId>,
-    pub requester_id: PersonId,
-    pub organisation_id: Option<OrgId>,
-    pub team_id: Option<TeamId>,
-    pub assignee_id: Option<PersonId>,
-    pub channel: Channel,
+    pub ticket: NewTicket,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub first_responded_at: Option<Timestamp>,
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     pub reopen_count: i64,
-    pub tags: Vec<String>,
     pub messages: Vec<LoadMessage>,
     pub events: Vec<LoadEvent>,
 }
@@ -100,7 +87,8 @@ impl Conn {
         let rows: Vec<serde_json::Value> = tickets
             .iter()
             .zip(&keys)
-            .map(|(t, (id, number))| {
+            .map(|(l, (id, number))| {
+                let t = &l.ticket;
                 serde_json::json!([
                     id,
                     number,
@@ -116,12 +104,12 @@ impl Conn {
                     t.team_id.map(|x| x.0),
                     t.assignee_id.map(|x| x.0),
                     t.channel.as_str(),
-                    ts(t.created_at),
-                    ts(t.updated_at),
-                    opt(t.first_responded_at),
-                    opt(t.resolved_at),
-                    opt(t.closed_at),
-                    t.reopen_count,
+                    ts(l.created_at),
+                    ts(l.updated_at),
+                    opt(l.first_responded_at),
+                    opt(l.resolved_at),
+                    opt(l.closed_at),
+                    l.reopen_count,
                 ])
             })
             .collect();
@@ -151,7 +139,7 @@ impl Conn {
         let mut messages = Vec::new();
         let mut events = Vec::new();
         for (t, (id, _)) in tickets.iter().zip(&keys) {
-            for tag in &t.tags {
+            for tag in &t.ticket.tags {
                 tags.push(serde_json::json!([id, tag]));
             }
             for m in &t.messages {

@@ -63,7 +63,7 @@ fn a_backlog_can_be_asked_for() {
     );
     assert!(all
         .iter()
-        .all(|t| !matches!(t.status, Status::Resolved | Status::Closed)));
+        .all(|t| !matches!(t.ticket.status, Status::Resolved | Status::Closed)));
     let half = batch(
         &cast,
         &mut Rng::new(1),
@@ -72,7 +72,10 @@ fn a_backlog_can_be_asked_for() {
         now,
         1000,
     );
-    let open = half.iter().filter(|t| t.status != Status::Closed).count();
+    let open = half
+        .iter()
+        .filter(|t| t.ticket.status != Status::Closed)
+        .count();
     assert!((400..600).contains(&open), "{open}");
 }
 
@@ -106,7 +109,7 @@ fn every_ticket_tells_a_consistent_story() {
     let mut messages = 0;
     let mut longest = 0;
     for t in &tickets {
-        *statuses.entry(t.status).or_default() += 1;
+        *statuses.entry(t.ticket.status).or_default() += 1;
         messages += t.messages.len();
         longest = longest.max(t.messages.len());
         assert!(t.created_at < now && t.created_at > now - SignedDuration::from_hours(366 * 24));
@@ -116,7 +119,7 @@ fn every_ticket_tells_a_consistent_story() {
             assert!(!m.body.is_empty() && !m.body.contains('{'));
         }
         assert_eq!(t.messages[0].created_at, t.created_at);
-        assert_eq!(t.messages[0].author_id, Some(t.requester_id));
+        assert_eq!(t.messages[0].author_id, Some(t.ticket.requester_id));
         // The status history is a chain that ends where the ticket stands.
         let mut status = Status::New;
         for e in &t.events {
@@ -126,21 +129,24 @@ fn every_ticket_tells_a_consistent_story() {
                 status = Status::parse(e.new.as_deref().unwrap()).unwrap();
             }
         }
-        assert_eq!(status, t.status);
-        assert_eq!(t.assignee_id.is_none(), t.status == Status::New);
-        let solved = matches!(t.status, Status::Resolved | Status::Closed);
+        assert_eq!(status, t.ticket.status);
+        assert_eq!(
+            t.ticket.assignee_id.is_none(),
+            t.ticket.status == Status::New
+        );
+        let solved = matches!(t.ticket.status, Status::Resolved | Status::Closed);
         assert_eq!(t.resolved_at.is_some(), solved, "{t:?}");
-        assert_eq!(t.closed_at.is_some(), t.status == Status::Closed);
+        assert_eq!(t.closed_at.is_some(), t.ticket.status == Status::Closed);
         // The first response is the first public message by staff.
         let first_staff = t
             .messages
             .iter()
-            .filter(|m| m.kind == MessageKind::Public && m.author_id != Some(t.requester_id))
+            .filter(|m| m.kind == MessageKind::Public && m.author_id != Some(t.ticket.requester_id))
             .map(|m| m.created_at)
             .min();
         assert_eq!(t.first_responded_at, first_staff);
-        if t.organisation_id.is_none() {
-            assert_eq!(t.requester_id, cast.monitoring);
+        if t.ticket.organisation_id.is_none() {
+            assert_eq!(t.ticket.requester_id, cast.monitoring);
         }
     }
     let share = |s: Status| statuses.get(&s).copied().unwrap_or(0) as f64 / tickets.len() as f64;
@@ -163,7 +169,11 @@ fn the_same_seed_writes_the_same_tickets() {
     let a = batch(&cast, &mut Rng::new(5), &o, from, now, 20);
     let b = batch(&cast, &mut Rng::new(5), &o, from, now, 20);
     let c = batch(&cast, &mut Rng::new(6), &o, from, now, 20);
-    let subjects = |v: &[LoadTicket]| v.iter().map(|t| t.subject.clone()).collect::<Vec<_>>();
+    let subjects = |v: &[LoadTicket]| {
+        v.iter()
+            .map(|t| t.ticket.subject.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(subjects(&a), subjects(&b));
     assert_ne!(subjects(&a), subjects(&c));
 }
