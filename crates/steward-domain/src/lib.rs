@@ -8,6 +8,7 @@ pub mod downtime;
 pub mod error;
 pub mod ids;
 pub mod knowledge;
+pub mod kpi;
 pub mod named;
 pub mod person;
 pub mod policy;

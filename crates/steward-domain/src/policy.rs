@@ -19,6 +19,9 @@
 //! | use canned responses, save views | yes  | yes     | yes        | no                              |
 //! | write canned responses         | yes   | yes     | no         | no                              |
 //! | quarantined mail               | yes   | no      | no         | no                              |
+//! | reports, ratings and comments  | yes   | yes     | yes        | own ticket's rating             |
+//! | put in the suggestion box      | yes   | yes     | yes        | yes                             |
+//! | read and answer suggestions    | yes   | yes     | no         | their own (read)                |
 //!
 //! Something a requester may not even see is reported as not found, so that ids cannot be probed.
 
@@ -77,6 +80,12 @@ pub enum Action {
     ManageServiceLevels,
     /// See the scheduler's failed jobs.
     ViewFailedJobs,
+    /// See KPI reports and the dashboard, satisfaction ratings and comments (staff).
+    ViewReports,
+    /// Put feedback in the suggestion box (anyone signed in as a person).
+    SubmitSuggestion,
+    /// Read every suggestion and answer it.
+    ManageSuggestions,
 }
 
 /// Which tickets an actor may see, for queries over many tickets.
@@ -180,6 +189,9 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ViewTeams | Action::UseCannedResponses | Action::SaveViews => allow_if(staff),
         Action::ManageCannedResponses => allow_if(runs_desk),
         Action::ViewCategories => Ok(()),
+        Action::ViewReports => allow_if(staff),
+        Action::SubmitSuggestion => allow_if(actor.person_id.is_some()),
+        Action::ManageSuggestions => allow_if(runs_desk),
         Action::ManageTokensOf(id) => {
             allow_if(actor.role == Role::Admin || actor.person_id == Some(id))
         }
@@ -233,6 +245,29 @@ mod tests {
         assert_eq!(
             check(&no_org, Action::ViewTicket(owner(5, None))),
             Err(Denied::NotFound)
+        );
+    }
+
+    #[test]
+    fn reports_are_for_staff_and_suggestions_are_answered_by_those_who_run_the_desk() {
+        let requester = actor(Role::Requester, 1, Some(10), true);
+        let tech = actor(Role::Technician, 2, None, false);
+        let manager = actor(Role::Manager, 3, None, false);
+        assert_eq!(
+            check(&requester, Action::ViewReports),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(check(&tech, Action::ViewReports), Ok(()));
+        assert_eq!(check(&requester, Action::SubmitSuggestion), Ok(()));
+        assert_eq!(
+            check(&tech, Action::ManageSuggestions),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(check(&manager, Action::ManageSuggestions), Ok(()));
+        // Steward itself (no person) has no suggestions to make.
+        assert_eq!(
+            check(&Actor::system(), Action::SubmitSuggestion),
+            Err(Denied::Forbidden)
         );
     }
 

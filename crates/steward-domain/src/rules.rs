@@ -21,6 +21,8 @@ pub enum Trigger {
     SlaWarning,
     /// A service-level target was missed.
     SlaBreach,
+    /// The requester rated the ticket (a satisfaction survey); conditions on `rating` see it.
+    Rated,
     /// Time passed: checked every few minutes over open tickets, with conditions on
     /// `idle_hours`, `age_hours` or `due_in_hours`. Fires once per ticket and state: again only
     /// after the ticket has changed since (so "pending for 3 days → remind" reminds once per wait).
@@ -51,6 +53,9 @@ pub enum Field {
     /// Hours until the earliest SLA due instant (negative when overdue); empty when no clock
     /// runs.
     DueInHours,
+    /// The requester's latest satisfaction rating (1–5; empty until rated). Compare with `is`,
+    /// `more_than` or `less_than` (`less_than 3`: a low rating).
+    Rating,
 }
 
 impl Field {
@@ -198,6 +203,19 @@ impl Condition {
     /// Whether the ticket meets this condition at `now`.
     pub fn holds(&self, t: &Ticket, now: crate::Timestamp) -> bool {
         let value = self.value.trim();
+        if self.field == Field::Rating {
+            let r = t.rating.map(f64::from);
+            let v = value.parse::<f64>().ok();
+            return match (self.op, r) {
+                (Op::IsEmpty, r) => r.is_none(),
+                (Op::IsNotEmpty, r) => r.is_some(),
+                (Op::Is, Some(r)) => v == Some(r),
+                (Op::IsNot, r) => !(r.is_some() && v == r),
+                (Op::MoreThan, Some(r)) => v.is_some_and(|v| r > v),
+                (Op::LessThan, Some(r)) => v.is_some_and(|v| r < v),
+                _ => false,
+            };
+        }
         if self.field.is_time() {
             let Some(h) = (match self.field {
                 Field::IdleHours => Some(hours(t.updated_at, now)),
@@ -224,7 +242,7 @@ impl Condition {
             Field::Tag => t.tags.is_empty(),
             Field::Subject => t.subject.trim().is_empty(),
             Field::Status | Field::Priority | Field::Type | Field::Channel => false,
-            Field::IdleHours | Field::AgeHours | Field::DueInHours => false,
+            Field::IdleHours | Field::AgeHours | Field::DueInHours | Field::Rating => false,
         };
         let is = || match self.field {
             Field::Status => t.status.as_str() == value,
@@ -237,7 +255,7 @@ impl Condition {
             Field::Organisation => id_is(t.organisation_id.map(|x| x.0), value),
             Field::Tag => t.tags.iter().any(|x| x.eq_ignore_ascii_case(value)),
             Field::Subject => t.subject.trim().eq_ignore_ascii_case(value),
-            Field::IdleHours | Field::AgeHours | Field::DueInHours => false,
+            Field::IdleHours | Field::AgeHours | Field::DueInHours | Field::Rating => false,
         };
         let contains = || match self.field {
             Field::Subject => t.subject.to_lowercase().contains(&value.to_lowercase()),
@@ -262,6 +280,22 @@ impl Condition {
     pub fn check(&self) -> Result<(), crate::DomainError> {
         let v = self.value.trim();
         let compares = matches!(self.op, Op::MoreThan | Op::LessThan);
+        if self.field == Field::Rating {
+            return match self.op {
+                Op::IsEmpty | Op::IsNotEmpty => Ok(()),
+                Op::Contains | Op::NotContains => Err(crate::DomainError::invalid(
+                    "conditions",
+                    "compare a rating with is, is_not, more_than or less_than",
+                )),
+                _ => match v.parse::<u8>() {
+                    Ok(r) if r <= 6 => Ok(()),
+                    _ => Err(crate::DomainError::invalid(
+                        "conditions",
+                        format!("{v:?} is not a rating (1 to 5)"),
+                    )),
+                },
+            };
+        }
         if self.field.is_time() {
             let empty_ok =
                 self.field == Field::DueInHours && matches!(self.op, Op::IsEmpty | Op::IsNotEmpty);
@@ -285,7 +319,7 @@ impl Condition {
         if compares {
             return Err(crate::DomainError::invalid(
                 "conditions",
-                "more_than and less_than compare times (idle_hours, age_hours, due_in_hours)",
+                "more_than and less_than compare times (idle_hours, age_hours, due_in_hours) and ratings",
             ));
         }
         let needs_value = !matches!(self.op, Op::IsEmpty | Op::IsNotEmpty);
@@ -307,7 +341,7 @@ impl Condition {
                 v.parse::<i64>().is_ok()
             }
             Field::Tag | Field::Subject => true,
-            Field::IdleHours | Field::AgeHours | Field::DueInHours => true,
+            Field::IdleHours | Field::AgeHours | Field::DueInHours | Field::Rating => true,
         };
         if ok {
             Ok(())
@@ -465,6 +499,7 @@ mod tests {
             closed_at: None,
             reopen_count: 0,
             sla_due_at: None,
+            rating: None,
         }
     }
 
@@ -511,6 +546,28 @@ mod tests {
         };
         assert!(!none_of_any.hold(&t, t.updated_at));
         assert!(Conditions::default().hold(&t, t.updated_at));
+    }
+
+    #[test]
+    fn rating_conditions() {
+        let mut t = ticket();
+        let low = c(Field::Rating, Op::LessThan, "3");
+        // Not rated: neither low nor anything else but empty.
+        assert!(!low.holds(&t, t.updated_at));
+        assert!(c(Field::Rating, Op::IsEmpty, "").holds(&t, t.updated_at));
+        assert!(c(Field::Rating, Op::IsNot, "5").holds(&t, t.updated_at));
+        t.rating = Some(2);
+        assert!(low.holds(&t, t.updated_at));
+        assert!(c(Field::Rating, Op::Is, "2").holds(&t, t.updated_at));
+        assert!(!c(Field::Rating, Op::MoreThan, "2").holds(&t, t.updated_at));
+        assert!(!c(Field::Rating, Op::IsEmpty, "").holds(&t, t.updated_at));
+        t.rating = Some(5);
+        assert!(!low.holds(&t, t.updated_at));
+        assert!(c(Field::Rating, Op::MoreThan, "3").holds(&t, t.updated_at));
+        assert!(low.check().is_ok());
+        assert!(c(Field::Rating, Op::Is, "great").check().is_err());
+        assert!(c(Field::Rating, Op::Contains, "3").check().is_err());
+        assert!(c(Field::Rating, Op::Is, "9").check().is_err());
     }
 
     #[test]

@@ -301,6 +301,8 @@ pub struct Ticket {
     /// The soonest due instant of its running service-level clocks (kept by the SLA use cases;
     /// `None` without a service level, or while every clock stands still or has stopped).
     pub sla_due_at: Option<Timestamp>,
+    /// The requester's latest satisfaction rating (1–5), if they gave one.
+    pub rating: Option<u8>,
 }
 
 /// The fields of a ticket that history records.

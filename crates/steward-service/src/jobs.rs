@@ -121,6 +121,8 @@ impl Service {
             (crate::automation::REMINDER, Some(t)) => self.remind(t, &job.payload).await,
             (crate::automation::TIME_RULES, _) => self.sweep_time_rules().await.map(|_| ()),
             (crate::automation::RECURRING, _) => self.run_recurring(&job.payload, job.run_at).await,
+            (crate::feedback::SURVEY, Some(t)) => self.start_survey(t, &job.payload).await,
+            (crate::reports::REPORT_MAIL, _) => self.send_scheduled_report(&job.payload).await,
             (kind, _) => Err(ServiceError::invalid(
                 "kind",
                 format!("no job of kind {kind:?} exists (made by a newer Steward?)"),
@@ -145,6 +147,7 @@ impl Service {
             }
             _ => tx.cancel_job(&key).await?,
         }
+        self.schedule_survey(tx, t).await?;
         Ok(())
     }
 

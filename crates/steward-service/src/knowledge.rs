@@ -522,7 +522,7 @@ impl Service {
             .store
             .read()
             .await?
-            .count_deflections(from, to, DEFLECTION_WINDOW)
+            .count_deflections(from, to, DEFLECTION_WINDOW, None)
             .await?)
     }
 

@@ -11,6 +11,7 @@ mod counts;
 mod directory;
 mod downtime;
 mod error;
+mod feedback;
 mod jobs;
 mod knowledge;
 mod limiter;
@@ -18,6 +19,7 @@ mod mail;
 mod notices;
 mod notify;
 mod outbound;
+mod reports;
 mod rules;
 mod search;
 mod secrets;
@@ -33,11 +35,16 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, TeamPatch};
 pub use downtime::{DowntimeMonth, NewDowntime};
 pub use error::ServiceError;
+pub use feedback::{SurveyView, RATING_WORDS};
 pub use jobs::{JobsRun, MAX_JOB_ATTEMPTS};
 pub use knowledge::{ArticleInput, MAX_ARTICLE_FILE};
 pub use mail::{Ingested, MailSettings, Mailbox, Templates};
 pub use notices::{Notice, NoticeKind};
 pub use outbound::{Delivery, SmtpSecurity, SmtpSender, SmtpSettings, MAX_ATTEMPTS};
+pub use reports::{
+    duration_words, filter_query, filter_words, percent_words, Report, ReportNames, ReportRequest,
+    MAX_REPORT_DAYS,
+};
 pub use rules::RuleInput;
 pub use search::{
     ArticleFound, SearchRequest, SearchResults, SearchScope, TicketFound, MAX_SEARCH_PAGE,
@@ -65,6 +72,8 @@ pub struct Service {
     mail: Arc<MailSettings>,
     /// Resolved tickets close after this long (`None`: never).
     auto_close: Option<jiff::SignedDuration>,
+    /// Resolved tickets' requesters are asked to rate them this long after (`None`: never).
+    surveys: Option<jiff::SignedDuration>,
     /// Signs rule webhooks (HMAC-SHA256), when set.
     webhook_secret: Option<Arc<str>>,
     /// For rule webhooks.
@@ -81,6 +90,7 @@ impl Service {
             counts: Arc::default(),
             mail: Arc::default(),
             auto_close: None,
+            surveys: None,
             webhook_secret: None,
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))

@@ -68,11 +68,14 @@ pub struct Templates {
     /// To the assignee (or the team when there is none): the requester answered. Also `{link}`
     /// and `{message}`.
     pub requester_replied: String,
-    /// To the requester: their request was resolved. Also `{survey}` (the satisfaction survey's
-    /// link, empty until surveys exist).
+    /// To the requester: their request was resolved. (`{survey}`, from before surveys had their
+    /// own mail, is left out: the survey follows as the `survey` mail.)
     pub resolved: String,
     /// To the requester: the desk waits for them (set without a reply that says so).
     pub pending_requester: String,
+    /// To the requester, after the survey delay: how satisfied they are with a resolved ticket.
+    /// Also `{survey}` (the five rating links, one per line).
+    pub survey: String,
 }
 
 impl Default for Templates {
@@ -92,10 +95,14 @@ impl Default for Templates {
                 .into(),
             resolved: "Hello {requester},\n\nwe consider your request #{number} ({subject}) resolved.\n\nIf the \
                 problem is not solved, reply to this e-mail (keep {tag} in the subject) and we will take it up \
-                again.\n{survey}"
+                again.\n"
                 .into(),
             pending_requester: "Hello {requester},\n\nwe need something from you to go on with request \
                 #{number} ({subject}). Please reply to this e-mail (keep {tag} in the subject).\n"
+                .into(),
+            survey: "Hello {requester},\n\nyour request #{number} ({subject}) was resolved. How satisfied \
+                are you with how we handled it? Choose one:\n\n{survey}\n\nThe link opens a page where you \
+                send your rating and, if you like, a comment. No sign-in needed.\n"
                 .into(),
         }
     }
@@ -678,7 +685,7 @@ impl Service {
     /// `text` gets the placeholders filled in (`{message}` is `message`). Nothing is written
     /// without outbound mail, a mailbox, or an active requester.
     #[allow(clippy::too_many_arguments)]
-    async fn enqueue_to_requester(
+    pub(crate) async fn enqueue_to_requester(
         &self,
         tx: &mut Conn,
         t: &Ticket,

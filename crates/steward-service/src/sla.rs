@@ -287,16 +287,24 @@ impl Service {
     /// history is written).
     pub(crate) async fn recompute_sla(&self, tx: &mut Conn, t: &mut Ticket) -> Result<Vec<Clock>> {
         let key = crate::jobs::sla_check_key(t.id);
+        // Something to measure for the reports (a ticket nobody answered yet has nothing).
+        let measured = t.first_responded_at.is_some() || t.resolved_at.is_some();
         let policies = tx.list_policies().await?;
         if policies.is_empty() {
             // Without policies there is nothing to keep: deleting a policy already cleared the
             // clocks of its tickets, and a check still scheduled finds nothing to do.
             t.sla_due_at = None;
+            if measured {
+                Self::measure_without_policy(tx, t).await?;
+            }
             return Ok(Vec::new());
         }
         let Some(policy) = Self::policy_for(&policies, t) else {
             t.sla_due_at = tx.set_ticket_clocks(t.id, None, &[]).await?;
             tx.cancel_job(&key).await?;
+            if measured {
+                Self::measure_without_policy(tx, t).await?;
+            }
             return Ok(Vec::new());
         };
         let cal = Self::calendar_of(tx, policy).await?;
@@ -304,6 +312,18 @@ impl Service {
         let now = self.now();
         let clocks = sla::clocks(&policy.rules, t.priority, &cal, &timeline, now);
         t.sla_due_at = tx.set_ticket_clocks(t.id, Some(policy.id), &clocks).await?;
+        if measured {
+            let m = steward_domain::kpi::measure(
+                &timeline,
+                &cal,
+                &policy.rules.pause_in,
+                t.first_responded_at,
+                t.status,
+                t.resolved_at,
+                &clocks,
+            );
+            tx.set_ticket_metrics(t.id, &m).await?;
+        }
         let fired = tx.fired_escalations(t.id).await?;
         match next_check(&clocks, &fired) {
             Some(at) => {
@@ -313,6 +333,23 @@ impl Service {
             None => tx.cancel_job(&key).await?,
         }
         Ok(clocks)
+    }
+
+    /// A ticket's measures for the reports when no policy applies: around the clock, not counting
+    /// the time it waited on the requester.
+    async fn measure_without_policy(tx: &mut Conn, t: &Ticket) -> Result<()> {
+        let timeline = tx.ticket_timeline(t.id).await?;
+        let m = steward_domain::kpi::measure(
+            &timeline,
+            &Calendar::always(),
+            &[steward_domain::Status::PendingRequester],
+            t.first_responded_at,
+            t.status,
+            t.resolved_at,
+            &[],
+        );
+        tx.set_ticket_metrics(t.id, &m).await?;
+        Ok(())
     }
 
     /// The scheduler's SLA check of one ticket: the clocks as of now, and each warning or breach

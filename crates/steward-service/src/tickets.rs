@@ -66,7 +66,7 @@ pub struct MessageInput {
     pub status: Option<Status>,
 }
 
-fn owner(t: &Ticket) -> TicketOwner {
+pub(crate) fn owner(t: &Ticket) -> TicketOwner {
     TicketOwner {
         requester_id: t.requester_id,
         organisation_id: t.organisation_id,

@@ -121,6 +121,32 @@ impl Conn {
         })
     }
 
+    /// Rows one at a time, to `each`, without holding them all (a report over a million
+    /// tickets). Stops at the first error `each` returns.
+    pub(crate) async fn fetch_each<T: Record>(
+        &mut self,
+        q: Query,
+        mut each: impl FnMut(T) -> Result<()> + Send,
+    ) -> Result<()> {
+        use futures_util::TryStreamExt;
+        let Query { sql, args } = q;
+        match &mut self.inner {
+            Inner::Sqlite(h) => {
+                let mut rows = bind_all!(sqlx::query_as::<Sqlite, T>(&sql), args).fetch(h.conn());
+                while let Some(r) = rows.try_next().await? {
+                    each(r)?;
+                }
+            }
+            Inner::Postgres(h) => {
+                let mut rows = bind_all!(sqlx::query_as::<Postgres, T>(&sql), args).fetch(h.conn());
+                while let Some(r) = rows.try_next().await? {
+                    each(r)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn fetch_optional<T: Record>(&mut self, q: Query) -> Result<Option<T>> {
         let Query { sql, args } = q;
         Ok(match &mut self.inner {

@@ -660,17 +660,21 @@ impl Conn {
         from: Timestamp,
         to: Timestamp,
         window: jiff::SignedDuration,
+        organisation: Option<i64>,
     ) -> Result<i64> {
         let settled = to.checked_sub(window).unwrap_or(to);
-        let rows: Vec<(i64, i64)> = self
-            .fetch_all(
-                q("SELECT person_id, opened_at FROM kb_deflections
-                   WHERE opened_at >= $1 AND opened_at < $2 AND ticket_id IS NULL
-                   ORDER BY person_id, opened_at")
-                .bind(ts(from))
-                .bind(ts(settled)),
-            )
-            .await?;
+        let mut query = q("SELECT person_id, opened_at FROM kb_deflections
+                   WHERE opened_at >= $1 AND opened_at < $2 AND ticket_id IS NULL")
+        .bind(ts(from))
+        .bind(ts(settled));
+        if let Some(o) = organisation {
+            query
+                .push(" AND person_id IN (SELECT id FROM people WHERE organisation_id = ")
+                .param(o)
+                .push(")");
+        }
+        query.push(" ORDER BY person_id, opened_at");
+        let rows: Vec<(i64, i64)> = self.fetch_all(query).await?;
         let window_us = window.as_micros() as i64;
         let mut n = 0;
         let mut last: Option<(i64, i64)> = None;

@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod knowledge;
 pub mod load;
 pub mod mail;
+pub mod reports;
 pub mod rules;
 pub mod search;
 pub mod sla;

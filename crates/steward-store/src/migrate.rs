@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_knowledge.sql"),
         postgres: include_str!("../migrations/postgres/0012_knowledge.sql"),
     },
+    Migration {
+        version: 13,
+        name: "feedback_reports",
+        sqlite: include_str!("../migrations/sqlite/0013_feedback_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0013_feedback_reports.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -55,6 +55,12 @@ impl From<Option<&str>> for Arg {
         Arg::Text(v.map(str::to_string))
     }
 }
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Self {
+        Arg::Bool(v)
+    }
+}
+
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {
         Arg::Bool(Some(v))

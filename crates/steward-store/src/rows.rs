@@ -18,15 +18,15 @@ pub(crate) fn from_ts(us: i64) -> Result<Timestamp> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("instant {us}: {e}")))
 }
 
-fn from_opt_ts(us: Option<i64>) -> Result<Option<Timestamp>> {
+pub(crate) fn from_opt_ts(us: Option<i64>) -> Result<Option<Timestamp>> {
     us.map(from_ts).transpose()
 }
 
-fn name<T: Named>(s: &str) -> Result<T> {
+pub(crate) fn name<T: Named>(s: &str) -> Result<T> {
     T::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn rank<T>(r: i64, f: fn(i64) -> Option<T>, what: &str) -> Result<T> {
+pub(crate) fn rank<T>(r: i64, f: fn(i64) -> Option<T>, what: &str) -> Result<T> {
     f(r).ok_or_else(|| StoreError::Corrupt(format!("{what} rank {r}")))
 }
 
@@ -185,7 +185,7 @@ impl TryFrom<CategoryRow> for Category {
 
 pub(crate) const TICKET_COLS: &str = "id, number, ticket_type, subject, status, impact, urgency, \
      priority, category_id, requester_id, organisation_id, team_id, assignee_id, channel, \
-     created_at, updated_at, first_responded_at, resolved_at, closed_at, reopen_count, sla_due_at";
+     created_at, updated_at, first_responded_at, resolved_at, closed_at, reopen_count, sla_due_at, rating";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TicketRow {
@@ -210,6 +210,7 @@ pub(crate) struct TicketRow {
     closed_at: Option<i64>,
     reopen_count: i64,
     sla_due_at: Option<i64>,
+    rating: Option<i64>,
 }
 
 impl TicketRow {
@@ -237,6 +238,7 @@ impl TicketRow {
             closed_at: from_opt_ts(self.closed_at)?,
             reopen_count: self.reopen_count,
             sla_due_at: from_opt_ts(self.sla_due_at)?,
+            rating: self.rating.and_then(|r| u8::try_from(r).ok()),
         })
     }
 }

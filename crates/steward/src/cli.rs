@@ -558,6 +558,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .clone()
         .with_mail(server::mail_settings(&config, &svc).await?)
         .with_auto_close(config.tickets.auto_close_days)
+        .with_surveys(config.tickets.survey_delay())
         .with_webhook_secret(config.automation.secret()?);
     if let Some((admin, secret)) = svc.bootstrap_admin(&config.admin_email).await? {
         println!();

@@ -51,6 +51,10 @@ log_level = "info"
 [tickets]
 # Close resolved tickets after this many days without a reopening (0: never).
 auto_close_days = 7
+# Ask the requester to rate a resolved ticket (a satisfaction survey), this many hours after the
+# resolution (0: at once). The mail needs [mail.smtp] and public_url; the portal asks anyway.
+surveys = true
+survey_delay_hours = 1
 
 # Automation rules.
 [automation]
@@ -103,10 +107,11 @@ notify_staff = true
 # new_in_queue = "A new request is in your team's queue: {tag} {subject}\n{link}\n"
 # assigned = "{tag} {subject} is now assigned to you.\n{link}\n"
 # requester_replied = "{requester} answered on {tag}:\n\n{message}\n\n{link}\n"
-# To the requester when staff resolve the ticket, or set it to wait for them, without a reply
-# ({survey} will hold the satisfaction survey's link):
-# resolved = "Hello {requester},\n\nwe consider {tag} resolved. Reply if it is not.\n{survey}"
+# To the requester when staff resolve the ticket, or set it to wait for them, without a reply:
+# resolved = "Hello {requester},\n\nwe consider {tag} resolved. Reply if it is not.\n"
 # pending_requester = "Hello {requester},\n\nwe need something from you for {tag}.\n"
+# The satisfaction survey ([surveys] delay_hours after the resolution; {survey}: the five links):
+# survey = "Hello {requester},\n\nhow did we do on {tag}?\n\n{survey}\n"
 
 # Outbound mail (acknowledgements, replies). Without this section nothing is sent or queued.
 # [mail.smtp]
@@ -154,6 +159,7 @@ pub struct TemplatesConfig {
     pub requester_replied: Option<String>,
     pub resolved: Option<String>,
     pub pending_requester: Option<String>,
+    pub survey: Option<String>,
 }
 
 /// The `[mail.smtp]` section.
@@ -343,11 +349,27 @@ impl AutomationConfig {
 pub struct TicketsConfig {
     /// Close resolved tickets after this many days (0: never).
     pub auto_close_days: u32,
+    /// Ask requesters to rate resolved tickets.
+    pub surveys: bool,
+    /// How long after the resolution (hours).
+    pub survey_delay_hours: u32,
 }
 
 impl Default for TicketsConfig {
     fn default() -> Self {
-        TicketsConfig { auto_close_days: 7 }
+        TicketsConfig {
+            auto_close_days: 7,
+            surveys: true,
+            survey_delay_hours: 1,
+        }
+    }
+}
+
+impl TicketsConfig {
+    /// When surveys go out after a resolution (`None`: they do not).
+    pub fn survey_delay(&self) -> Option<jiff::SignedDuration> {
+        self.surveys
+            .then(|| jiff::SignedDuration::from_hours(i64::from(self.survey_delay_hours)))
     }
 }
 

@@ -234,6 +234,7 @@ pub async fn mail_settings(
                     .pending_requester
                     .clone()
                     .unwrap_or(d.pending_requester),
+                survey: config.mail.templates.survey.clone().unwrap_or(d.survey),
             }
         },
         cc_watchers: config.mail.cc_watchers,

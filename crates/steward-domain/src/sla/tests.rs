@@ -273,6 +273,7 @@ fn ticket(org: Option<i64>, ty: TicketType, cat: Option<i64>, p: Priority) -> Ti
         closed_at: None,
         reopen_count: 0,
         sla_due_at: None,
+        rating: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn ticket() -> Ticket {
         closed_at: None,
         reopen_count: 0,
         sla_due_at: None,
+        rating: None,
     }
 }
 
