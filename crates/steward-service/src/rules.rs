@@ -214,6 +214,7 @@ impl Service {
                         "team_id": t.team_id.map(|x| x.0), "assignee_id": t.assignee_id.map(|x| x.0),
                         "requester_id": t.requester_id.0,
                         "organisation_id": t.organisation_id.map(|x| x.0), "tags": t.tags,
+                        "rating": t.rating,
                     },
                 });
                 let payload = serde_json::json!({"url": url, "body": body}).to_string();

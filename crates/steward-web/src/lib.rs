@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod metrics;
 mod ops;
 pub mod pages;
+pub mod report_data;
 mod router;
 
 use std::future::Future;

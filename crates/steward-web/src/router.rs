@@ -10,13 +10,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    automation, categories, downtime, knowledge, organisations, people, search, session, sla,
-    teams, tickets, tokens, watchers,
+    automation, categories, downtime, feedback, knowledge, organisations, people, reports, search,
+    session, sla, teams, tickets, tokens, watchers,
 };
 use crate::error::ApiError;
 use crate::pages::{
-    account, admin, agent, assets, automation as automation_pages, knowledge as kb_pages, live,
-    notifications, portal, search as search_pages, service_levels,
+    account, admin, agent, assets, automation as automation_pages, feedback as feedback_pages,
+    knowledge as kb_pages, live, notifications, portal, reports as report_pages,
+    search as search_pages, service_levels,
 };
 use crate::{headers, metrics, ops, AppState};
 
@@ -43,6 +44,8 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         (name = "search", description = "One search box over tickets, people, organisations and articles"),
         (name = "knowledge base", description = "Articles, their categories and versions"),
         (name = "notifications", description = "What staff are told about, in the app"),
+        (name = "feedback", description = "Satisfaction surveys and the suggestion box"),
+        (name = "reports", description = "KPI reports (JSON and CSV) and reports mailed on a schedule"),
         (name = "tokens", description = "API tokens"),
         (name = "session", description = "Signing in and out; who you are"),
     )
@@ -76,6 +79,21 @@ fn api_routes() -> OpenApiRouter<AppState> {
             automation::delete_reminder
         ))
         .routes(routes!(search::search))
+        .routes(routes!(reports::kpis))
+        .routes(routes!(reports::kpis_csv))
+        .routes(routes!(reports::list_schedules, reports::create_schedule))
+        .routes(routes!(reports::delete_schedule))
+        .routes(routes!(feedback::get_survey, feedback::rate_survey))
+        .routes(routes!(feedback::comment_survey))
+        .routes(routes!(feedback::ticket_ratings, feedback::rate_ticket))
+        .routes(routes!(
+            feedback::list_suggestions,
+            feedback::create_suggestion
+        ))
+        .routes(routes!(
+            feedback::get_suggestion,
+            feedback::answer_suggestion
+        ))
         .routes(routes!(
             knowledge::list_categories,
             knowledge::create_category
@@ -332,6 +350,32 @@ fn page_routes() -> Router<AppState> {
         .route("/portal/tickets/{number}", get(portal::ticket))
         .route("/portal/tickets/{number}/reply", post(portal::reply))
         .route("/portal/tickets/{number}/resolve", post(portal::resolve))
+        .route(
+            "/portal/tickets/{number}/rating",
+            post(feedback_pages::portal_rate),
+        )
+        .route(
+            "/portal/tickets/{number}/rating/comment",
+            post(feedback_pages::portal_comment),
+        )
+        .route(
+            "/survey/{token}",
+            get(feedback_pages::survey).post(feedback_pages::rate),
+        )
+        .route("/survey/{token}/comment", post(feedback_pages::comment))
+        .route(
+            "/portal/suggestions",
+            get(feedback_pages::portal_suggestions).post(feedback_pages::suggest),
+        )
+        .route("/agent/suggestions", get(feedback_pages::agent_suggestions))
+        .route("/agent/suggestions/{id}", post(feedback_pages::answer))
+        .route("/agent/reports", get(report_pages::page))
+        .route("/agent/reports.csv", get(report_pages::csv))
+        .route("/agent/reports/schedules", post(report_pages::schedule))
+        .route(
+            "/agent/reports/schedules/{id}/delete",
+            post(report_pages::unschedule),
+        )
 }
 
 /// The whole application.

@@ -27,6 +27,12 @@
     toggle.setAttribute("aria-pressed", String(t0 === "dark"));
   }
 
+  // ---- reports: print ----
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-print]");
+    if (b) window.print();
+  });
+
   // ---- lists: j/k to move, Enter to open, click a row ----
   function rows() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-list] tbody tr[data-href], [data-list] > li[data-href]"));

@@ -4,9 +4,11 @@
 pub mod automation;
 pub mod categories;
 pub mod downtime;
+pub mod feedback;
 pub mod knowledge;
 pub mod organisations;
 pub mod people;
+pub mod reports;
 pub mod search;
 pub mod session;
 pub mod sla;

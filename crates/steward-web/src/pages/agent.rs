@@ -629,6 +629,8 @@ struct TicketPage {
     /// The service level's name and clocks, if one applies.
     sla_policy: Option<String>,
     clocks: Vec<ClockView>,
+    /// Satisfaction surveys, oldest first: (rating or none yet, its words, comment, when).
+    ratings: Vec<(Option<u8>, &'static str, String, String)>,
 }
 
 /// One service-level clock on the ticket page.
@@ -1040,6 +1042,21 @@ async fn ticket_page_with(
         suggested,
         sla_policy,
         clocks,
+        ratings: s
+            .service
+            .ticket_surveys(caller.actor(), t.id)
+            .await?
+            .into_iter()
+            .map(|sv| {
+                let words = sv
+                    .rating
+                    .and_then(|r| steward_service::RATING_WORDS.get(usize::from(r) - 1))
+                    .copied()
+                    .unwrap_or("not rated yet");
+                let at = sv.rated_at.unwrap_or(sv.sent_at);
+                (sv.rating, words, sv.comment, when(at))
+            })
+            .collect(),
     }))
 }
 

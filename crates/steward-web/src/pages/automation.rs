@@ -21,12 +21,13 @@ use super::{
 };
 use crate::AppState;
 
-const TRIGGERS: [(Trigger, &str); 6] = [
+const TRIGGERS: [(Trigger, &str); 7] = [
     (Trigger::Created, "A ticket is opened"),
     (Trigger::Updated, "A ticket is changed"),
     (Trigger::MessageAdded, "A message is added"),
     (Trigger::SlaWarning, "An SLA warning fires"),
     (Trigger::SlaBreach, "An SLA target is missed"),
+    (Trigger::Rated, "The requester rates the ticket"),
     (Trigger::Time, "Time passes (checked every 5 minutes)"),
 ];
 

@@ -7,10 +7,13 @@ pub mod admin;
 pub mod agent;
 pub mod assets;
 pub mod automation;
+pub mod charts;
+pub mod feedback;
 pub mod knowledge;
 pub mod live;
 pub mod notifications;
 pub mod portal;
+pub mod reports;
 pub mod rule_lines;
 pub mod search;
 pub mod service_levels;
@@ -402,6 +405,10 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "restored" => "Restored as a new version.",
         "drafted" => "A draft article was written from the ticket. Check it, then publish it.",
         "welcome" => "Your password is set. Welcome to Steward.",
+        "rated" => "Thank you for your rating.",
+        "suggested" => "Thank you: your suggestion was sent to the service desk.",
+        "scheduled" => "The report will be mailed to you.",
+        "unscheduled" => "The report will no longer be mailed to you.",
         _ => return None,
     })
 }

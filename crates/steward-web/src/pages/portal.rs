@@ -267,6 +267,8 @@ struct TicketPage {
     form_error: Option<String>,
     /// Help articles staff linked to it (that the requester may read): (number, title).
     articles: Vec<(i64, String)>,
+    /// The satisfaction survey of its latest resolution, if one was started.
+    rating: Option<super::feedback::RatingView>,
 }
 
 async fn ticket_page(
@@ -338,6 +340,7 @@ async fn ticket_page(
             .into_iter()
             .map(|a| (a.id.0, a.title))
             .collect(),
+        rating: super::feedback::rating_view(s, actor, &t).await?,
     }))
 }
 

@@ -18,6 +18,7 @@ mod browser;
 mod cli;
 mod demo;
 mod dovecot;
+mod feedback;
 mod imap;
 mod knowledge;
 mod live;

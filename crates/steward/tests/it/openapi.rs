@@ -47,9 +47,12 @@ async fn the_document_matches_the_routes() {
                 None,
             )
             .await;
+        // The router's own 404 says "no such API endpoint"; a public endpoint's (a survey link
+        // that does not exist) names what was not found.
         let code = body["error"]["code"].as_str().unwrap_or_default();
+        let routers_404 = code == "not_found" && body["error"]["message"] == "no such API endpoint";
         assert!(
-            !matches!(code, "not_found" | "method_not_allowed") || status == 401,
+            !(routers_404 || code == "method_not_allowed") || status == 401,
             "{method} {path} is documented but not routed: {status} {body}"
         );
     }
@@ -88,12 +91,20 @@ async fn the_document_matches_the_routes() {
         "/api/v1/people/{id}/away",
         "/api/v1/recurring-tickets",
         "/api/v1/recurring-tickets/{id}",
+        "/api/v1/reports/kpis",
+        "/api/v1/reports/kpis.csv",
+        "/api/v1/reports/schedules",
+        "/api/v1/reports/schedules/{id}",
         "/api/v1/rules",
         "/api/v1/rules/test",
         "/api/v1/rules/{id}",
         "/api/v1/search",
         "/api/v1/sla-policies",
         "/api/v1/sla-policies/{id}",
+        "/api/v1/suggestions",
+        "/api/v1/suggestions/{id}",
+        "/api/v1/surveys/{token}",
+        "/api/v1/surveys/{token}/comment",
         "/api/v1/teams",
         "/api/v1/teams/{id}",
         "/api/v1/teams/{id}/assignment",
@@ -106,6 +117,7 @@ async fn the_document_matches_the_routes() {
         "/api/v1/tickets/{id}/articles/{article_id}",
         "/api/v1/tickets/{id}/history",
         "/api/v1/tickets/{id}/messages",
+        "/api/v1/tickets/{id}/ratings",
         "/api/v1/tickets/{id}/reminder",
         "/api/v1/tickets/{id}/sla",
         "/api/v1/tickets/{id}/watchers",

@@ -9,13 +9,13 @@ use crate::harness::TestApp;
 use crate::on_both;
 
 /// A browser-like client: keeps its session cookie, does not follow redirects.
-struct Page<'a> {
+pub(crate) struct Page<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
     cookie: String,
 }
 
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     let at = html
         .find("name=\"csrf\" value=\"")
         .expect("a form with a csrf token");
@@ -24,7 +24,7 @@ fn csrf_in(html: &str) -> String {
 }
 
 impl<'a> Page<'a> {
-    async fn sign_in(app: &'a TestApp, email: &str, password: &str) -> Page<'a> {
+    pub(crate) async fn sign_in(app: &'a TestApp, email: &str, password: &str) -> Page<'a> {
         let http = reqwest::Client::builder()
             .redirect(Policy::none())
             .build()
@@ -69,7 +69,7 @@ impl<'a> Page<'a> {
         Page { app, http, cookie }
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
         let res = self
             .http
             .get(format!("{}{path}", self.app.base))
@@ -86,7 +86,7 @@ impl<'a> Page<'a> {
     }
 
     /// Posts a form with this session's token (taken from `token_from`'s page).
-    async fn post(
+    pub(crate) async fn post(
         &self,
         path: &str,
         token_from: &str,
@@ -121,7 +121,7 @@ impl<'a> Page<'a> {
     }
 }
 
-async fn with_password(app: &TestApp, email: &str, role: Role, org: Option<i64>) {
+pub(crate) async fn with_password(app: &TestApp, email: &str, role: Role, org: Option<i64>) {
     app.service
         .create_person(
             &steward_domain::Actor::system(),
