@@ -88,6 +88,12 @@ pub(crate) struct Cast {
     pub(crate) teams: Vec<TeamId>,
     pub(crate) categories: HashMap<&'static str, CategoryId>,
     pub(crate) monitoring: PersonId,
+    /// The default SLA policy's rules and calendar, to measure resolved tickets as Steward
+    /// would have (none: around the clock, no targets).
+    pub(crate) levels: Option<(
+        steward_domain::sla::PolicyRules,
+        steward_domain::calendar::Calendar,
+    )>,
 }
 
 /// Generates the data; `progress(phase, done, total)` is called as it goes.
@@ -107,10 +113,11 @@ pub async fn generate(
         format!("{}", orgs_before)
     };
     progress(Phase::People, 0, 1);
-    let cast = cast(svc, store, opts, &run, &mut rng, &mut report).await?;
+    let mut cast = cast(svc, store, opts, &run, &mut rng, &mut report).await?;
     progress(Phase::People, 1, 1);
     report.articles = articles::write(svc).await?;
     service_levels(svc).await?;
+    cast.levels = default_levels(svc).await?;
 
     let total = opts.tickets;
     let mut done = 0u64;
@@ -321,7 +328,41 @@ async fn cast(
         teams,
         categories,
         monitoring,
+        levels: None,
     })
+}
+
+/// The default policy's rules and calendar, if there is a default policy.
+async fn default_levels(
+    svc: &Service,
+) -> Result<
+    Option<(
+        steward_domain::sla::PolicyRules,
+        steward_domain::calendar::Calendar,
+    )>,
+> {
+    let system = Actor::system();
+    let Some(p) = svc
+        .sla_policies(&system)
+        .await?
+        .into_iter()
+        .find(|p| p.is_default)
+    else {
+        return Ok(None);
+    };
+    let cal = match p.calendar_id {
+        Some(id) => match svc
+            .calendars(&system)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+        {
+            Some(c) => c.def.to_calendar().map_err(ServiceError::from)?,
+            None => return Ok(None),
+        },
+        None => steward_domain::calendar::Calendar::always(),
+    };
+    Ok(Some((p.rules, cal)))
 }
 
 /// An office-hours calendar and a default policy, unless policies exist already.

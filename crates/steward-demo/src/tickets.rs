@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use steward_domain::{
     Channel, EventAction, Field, Impact, MessageKind, Named, Priority, Status, TicketType, Urgency,
 };
-use steward_store::load::{LoadEvent, LoadMessage, LoadTicket};
+use steward_store::load::{LoadEvent, LoadMessage, LoadSurvey, LoadTicket};
 use steward_store::tickets::NewTicket;
 
 use crate::rng::Rng;
@@ -339,6 +339,24 @@ fn ticket(
         };
         Timestamp::from_second(created + off).unwrap_or(Timestamp::UNIX_EPOCH)
     };
+    // What the clocks and reports see: status changes and public messages, in order.
+    let mut timeline = steward_domain::sla::Timeline {
+        created_at: fit(0),
+        statuses: std::iter::once((fit(0), Status::New))
+            .chain(
+                life.events
+                    .iter()
+                    .filter_map(|(at, _, _, change)| change.map(|(_, to)| (fit(*at), to))),
+            )
+            .collect(),
+        messages: life
+            .messages
+            .iter()
+            .filter(|m| m.2 == MessageKind::Public)
+            .map(|m| (fit(m.0), m.3))
+            .collect(),
+    };
+    timeline.messages.sort_by_key(|m| m.0);
     let email = channel == Channel::Email;
     let messages: Vec<LoadMessage> = life
         .messages
@@ -393,6 +411,37 @@ fn ticket(
     }
     tags.sort();
     tags.dedup();
+    let status = life.status;
+    let first_responded_at = first_response.map(fit);
+    let resolved_at = if matches!(status, Status::Resolved | Status::Closed) {
+        resolved.map(fit)
+    } else {
+        None
+    };
+    let measures = (first_responded_at.is_some() || resolved_at.is_some()).then(|| {
+        let always = steward_domain::calendar::Calendar::always();
+        let (cal, pause, clocks) = match &cast.levels {
+            Some((rules, cal)) => (
+                cal,
+                rules.pause_in.as_slice(),
+                steward_domain::sla::clocks(rules, priority, cal, &timeline, now),
+            ),
+            None => (&always, &[Status::PendingRequester][..], Vec::new()),
+        };
+        steward_domain::kpi::measure(
+            &timeline,
+            cal,
+            pause,
+            first_responded_at,
+            status,
+            resolved_at,
+            &clocks,
+        )
+    });
+    let survey = match resolved_at {
+        Some(at) if !monitoring => survey(rng, at, now, reopens),
+        _ => None,
+    };
     LoadTicket {
         ticket: NewTicket {
             ticket_type,
@@ -411,17 +460,80 @@ fn ticket(
         },
         created_at: fit(0),
         updated_at: updated,
-        first_responded_at: first_response.map(fit),
-        resolved_at: if matches!(life.status, Status::Resolved | Status::Closed) {
-            resolved.map(fit)
-        } else {
-            None
-        },
+        first_responded_at,
+        resolved_at,
         closed_at,
         reopen_count: reopens,
         messages,
         events,
+        measures,
+        survey,
     }
+}
+
+/// Comments requesters leave with a rating, by how satisfied they are.
+const HAPPY: [&str; 5] = [
+    "Quick and friendly, thank you!",
+    "Solved on the first try. Great service.",
+    "Thanks for explaining what went wrong.",
+    "Very helpful, as always.",
+    "Fast response, problem gone.",
+];
+const UNHAPPY: [&str; 5] = [
+    "It took far too long to get an answer.",
+    "I had to explain the problem three times.",
+    "The fix did not last; it came back the next day.",
+    "Nobody told me what was happening for days.",
+    "Closed without asking me if it worked.",
+];
+
+/// The survey of a resolution an hour later, answered by about a third of requesters (less
+/// happily when the ticket had to be reopened); `None` when it would be sent after `now`.
+fn survey(
+    rng: &mut Rng,
+    resolved_at: Timestamp,
+    now: Timestamp,
+    reopens: i64,
+) -> Option<LoadSurvey> {
+    let sent_at = resolved_at
+        .checked_add(jiff::SignedDuration::from_hours(1))
+        .ok()?;
+    if sent_at >= now {
+        return None;
+    }
+    let token_hash = format!(
+        "{:016x}{:016x}{:016x}{:016x}",
+        rng.next_u64(),
+        rng.next_u64(),
+        rng.next_u64(),
+        rng.next_u64()
+    );
+    let (rating, comment, rated_at) = if rng.chance(0.3) {
+        let r: u8 = if reopens > 0 {
+            rng.weighted(&[(5, 20), (4, 25), (3, 20), (2, 20), (1, 15)])
+        } else {
+            rng.weighted(&[(5, 52), (4, 27), (3, 9), (2, 6), (1, 6)])
+        };
+        let comment = if rng.chance(0.25) {
+            let pool = if r >= 4 { &HAPPY } else { &UNHAPPY };
+            rng.text(pool).to_string()
+        } else {
+            String::new()
+        };
+        let after = jiff::SignedDuration::from_mins(rng.between(2, 48 * 60));
+        let at = sent_at.checked_add(after).unwrap_or(sent_at).min(now);
+        (Some(r), comment, Some(at))
+    } else {
+        (None, String::new(), None)
+    };
+    Some(LoadSurvey {
+        resolved_at,
+        sent_at,
+        token_hash,
+        rating,
+        comment,
+        rated_at,
+    })
 }
 
 #[cfg(test)]

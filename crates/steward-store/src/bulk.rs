@@ -12,6 +12,8 @@ use crate::Backend;
 pub(crate) enum Col {
     Int,
     Text,
+    /// JSON `true`/`false`/`null`.
+    Bool,
 }
 
 /// Appends `(SELECT … AS c0, … AS cN FROM <rows>) AS alias`: the rows of `json` (an array of
@@ -33,6 +35,7 @@ pub(crate) fn push_rows(
             (Backend::Sqlite, _) => format!("value ->> {i}"),
             (Backend::Postgres, Col::Int) => format!("(e ->> {i})::bigint"),
             (Backend::Postgres, Col::Text) => format!("(e ->> {i})"),
+            (Backend::Postgres, Col::Bool) => format!("(e ->> {i})::boolean"),
         };
         query.push(&item).push(&format!(" AS c{i}"));
     }

@@ -4,6 +4,7 @@
 //! The search indexes follow by themselves (triggers and generated columns), exactly as for tickets
 //! written one by one; service-level clocks are computed afterwards by the service.
 
+use steward_domain::kpi::Measures;
 use steward_domain::{Channel, EventAction, Field, MessageKind, Named, PersonId, Timestamp};
 
 use crate::bulk::{push_rows, Col};
@@ -25,6 +26,22 @@ pub struct LoadTicket {
     pub reopen_count: i64,
     pub messages: Vec<LoadMessage>,
     pub events: Vec<LoadEvent>,
+    /// What the reports read of it (see `steward_domain::kpi::measure`), once it has any.
+    pub measures: Option<Measures>,
+    /// The satisfaction survey of its resolution, if one was sent.
+    pub survey: Option<LoadSurvey>,
+}
+
+/// The satisfaction survey of a [`LoadTicket`]'s resolution.
+#[derive(Debug, Clone)]
+pub struct LoadSurvey {
+    pub resolved_at: Timestamp,
+    pub sent_at: Timestamp,
+    /// SHA-256 (hex) of the link's secret.
+    pub token_hash: String,
+    pub rating: Option<u8>,
+    pub comment: String,
+    pub rated_at: Option<Timestamp>,
 }
 
 /// One message of a [`LoadTicket`].
@@ -110,17 +127,18 @@ impl Conn {
                     opt(l.resolved_at),
                     opt(l.closed_at),
                     l.reopen_count,
+                    l.survey.as_ref().and_then(|s| s.rating),
                 ])
             })
             .collect();
-        use Col::{Int, Text};
+        use Col::{Bool, Int, Text};
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut query = q(
                 "INSERT INTO tickets (id, number, ticket_type, subject, status,
                 impact, urgency, priority, category_id, requester_id, organisation_id, team_id,
                 assignee_id, channel, created_at, updated_at, first_responded_at, resolved_at,
-                closed_at, reopen_count) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11,
-                c12, c13, c14, c15, c16, c17, c18, c19 FROM ",
+                closed_at, reopen_count, rating) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10,
+                c11, c12, c13, c14, c15, c16, c17, c18, c19, c20 FROM ",
             );
             push_rows(
                 &mut query,
@@ -128,7 +146,7 @@ impl Conn {
                 json(chunk),
                 &[
                     Int, Int, Text, Text, Text, Int, Int, Int, Int, Int, Int, Int, Int, Text, Int,
-                    Int, Int, Int, Int, Int,
+                    Int, Int, Int, Int, Int, Int,
                 ],
                 "r",
             );
@@ -138,7 +156,34 @@ impl Conn {
         let mut tags = Vec::new();
         let mut messages = Vec::new();
         let mut events = Vec::new();
+        let mut metrics = Vec::new();
+        let mut surveys = Vec::new();
+        let ms = |d: jiff::SignedDuration| d.as_millis() as i64;
         for (t, (id, _)) in tickets.iter().zip(&keys) {
+            if let Some(m) = &t.measures {
+                metrics.push(serde_json::json!([
+                    id,
+                    m.first_response.map(|s| ms(s.calendar)),
+                    m.first_response.map(|s| ms(s.business)),
+                    m.resolution.map(|s| ms(s.calendar)),
+                    m.resolution.map(|s| ms(s.business)),
+                    m.staff_replies,
+                    m.first_response_met,
+                    m.next_response_met,
+                    m.resolution_met,
+                ]));
+            }
+            if let Some(s) = &t.survey {
+                surveys.push(serde_json::json!([
+                    id,
+                    ts(s.resolved_at),
+                    s.token_hash,
+                    ts(s.sent_at),
+                    s.rating,
+                    s.comment,
+                    opt(s.rated_at),
+                ]));
+            }
             for tag in &t.ticket.tags {
                 tags.push(serde_json::json!([id, tag]));
             }
@@ -193,6 +238,35 @@ impl Conn {
                 backend,
                 json(chunk),
                 &[Int, Int, Int, Text, Text, Text, Text],
+                "r",
+            );
+            self.execute(query).await?;
+        }
+        for chunk in metrics.chunks(ROWS_PER_STATEMENT) {
+            let mut query = q(
+                "INSERT INTO ticket_metrics (ticket_id, first_response_ms, first_response_bms,
+                resolution_ms, resolution_bms, staff_replies, first_response_met,
+                next_response_met, resolution_met) SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8 FROM ",
+            );
+            push_rows(
+                &mut query,
+                backend,
+                json(chunk),
+                &[Int, Int, Int, Int, Int, Int, Bool, Bool, Bool],
+                "r",
+            );
+            self.execute(query).await?;
+        }
+        for chunk in surveys.chunks(ROWS_PER_STATEMENT) {
+            let mut query = q(
+                "INSERT INTO surveys (ticket_id, resolved_at, token_hash, sent_at, rating,
+                comment, rated_at) SELECT c0, c1, c2, c3, c4, c5, c6 FROM ",
+            );
+            push_rows(
+                &mut query,
+                backend,
+                json(chunk),
+                &[Int, Int, Text, Int, Int, Text, Int],
                 "r",
             );
             self.execute(query).await?;

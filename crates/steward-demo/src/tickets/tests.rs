@@ -36,6 +36,23 @@ fn cast() -> Cast {
             .map(|(i, c)| (*c, CategoryId(i as i64 + 1)))
             .collect::<HashMap<_, _>>(),
         monitoring: PersonId(99),
+        levels: Some((
+            steward_domain::sla::PolicyRules {
+                targets: [steward_domain::sla::Targets {
+                    first_response_minutes: Some(60),
+                    next_response_minutes: Some(120),
+                    resolution_minutes: Some(480),
+                }; 4],
+                pause_in: vec![Status::PendingRequester],
+                warn_percent: 75,
+            },
+            steward_domain::calendar::Calendar::office_hours(
+                "Europe/Berlin",
+                jiff::civil::time(8, 0, 0, 0),
+                jiff::civil::time(18, 0, 0, 0),
+            )
+            .unwrap(),
+        )),
     }
 }
 
@@ -176,4 +193,66 @@ fn the_same_seed_writes_the_same_tickets() {
     };
     assert_eq!(subjects(&a), subjects(&b));
     assert_ne!(subjects(&a), subjects(&c));
+}
+
+#[test]
+fn resolved_tickets_are_measured_and_some_are_rated() {
+    let cast = cast();
+    let now: Timestamp = "2026-11-24T10:00:00Z".parse().unwrap();
+    let from = now - SignedDuration::from_hours(24 * 200);
+    let all = batch(&cast, &mut Rng::new(9), &opts(now, None), from, now, 2000);
+    let mut rated = 0;
+    let mut surveyed = 0;
+    let mut low = 0;
+    for t in &all {
+        let m = t.measures;
+        match (t.first_responded_at, t.resolved_at) {
+            (None, None) => assert!(m.is_none()),
+            _ => {
+                let m = m.expect("answered or resolved tickets are measured");
+                if let Some(at) = t.first_responded_at {
+                    let frt = m.first_response.unwrap();
+                    assert_eq!(frt.calendar, at.duration_since(t.created_at));
+                    assert!(frt.business <= frt.calendar);
+                    assert!(m.staff_replies >= 1);
+                }
+                if let Some(at) = t.resolved_at {
+                    let res = m.resolution.unwrap();
+                    assert_eq!(res.calendar, at.duration_since(t.created_at));
+                    assert!(res.business <= res.calendar);
+                    assert!(res.business >= SignedDuration::ZERO);
+                    assert!(
+                        m.resolution_met.is_some(),
+                        "a resolution decides the target"
+                    );
+                }
+            }
+        }
+        if let Some(s) = &t.survey {
+            surveyed += 1;
+            assert_eq!(Some(s.resolved_at), t.resolved_at);
+            assert_ne!(t.ticket.requester_id, cast.monitoring);
+            assert!(s.sent_at < now);
+            assert_eq!(s.token_hash.len(), 64);
+            if let Some(r) = s.rating {
+                rated += 1;
+                assert!((1..=5).contains(&r));
+                assert!(s.rated_at.unwrap() <= now && s.rated_at.unwrap() >= s.sent_at);
+                low += usize::from(r <= 2);
+            } else {
+                assert!(s.comment.is_empty() && s.rated_at.is_none());
+            }
+        } else {
+            assert!(
+                t.resolved_at.is_none()
+                    || t.ticket.requester_id == cast.monitoring
+                    || t.resolved_at.unwrap() + SignedDuration::from_hours(1) >= now
+            );
+        }
+    }
+    // About a third answer; most are satisfied.
+    assert!(surveyed > 1000, "{surveyed}");
+    let share = rated as f64 / surveyed as f64;
+    assert!((0.2..0.4).contains(&share), "{share}");
+    assert!(low * 4 < rated, "{low} of {rated} low");
 }

@@ -65,5 +65,30 @@ async fn demo_data_is_a_working_desk(app: &TestApp) {
         200,
     );
     assert!(!sla["clocks"].as_array().unwrap().is_empty(), "{sla}");
+
+    // The year has figures: times, first-contact resolution, ratings, SLA compliance.
+    let to = app.clock_now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let from = to.checked_sub(jiff::Span::new().days(365)).unwrap();
+    let r = crate::harness::expect(
+        app.get(&format!("/api/v1/reports/kpis?from={from}&to={to}"), &admin)
+            .await,
+        200,
+    );
+    let k = &r["current"];
+    assert_eq!(k["created"], 600);
+    assert!(k["resolved"].as_u64().unwrap() > 300, "{}", k["resolved"]);
+    assert!(k["resolution"]["business"]["median_ms"].as_i64().unwrap() > 0);
+    assert!(
+        k["resolution"]["business"]["median_ms"].as_i64().unwrap()
+            <= k["resolution"]["calendar"]["median_ms"].as_i64().unwrap()
+    );
+    assert!(k["first_contact_resolution"]["part"].as_u64().unwrap() > 0);
+    assert!(
+        k["csat"]["satisfied"]["of"].as_u64().unwrap() > 20,
+        "{}",
+        k["csat"]
+    );
+    assert!(k["sla"]["resolution"]["of"].as_u64().unwrap() > 300);
+    assert!(k["backlog"]["open"].as_u64().unwrap() > 0);
 }
 on_both!(demo_data_is_a_working_desk);

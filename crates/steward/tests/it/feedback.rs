@@ -797,3 +797,106 @@ async fn the_dashboard_and_client_report(app: &TestApp) {
     assert!(html.contains("Chat support"), "{html}");
 }
 on_both!(the_dashboard_and_client_report);
+
+async fn reports_are_mailed_on_schedule(app: &TestApp) {
+    let svc = desk(app);
+    let (tina_id, tina) = app
+        .person("tina@msp.example", Role::Technician, None, false)
+        .await;
+    let (ann_id, _) = app
+        .person("ann@acme.example", Role::Requester, None, false)
+        .await;
+    let tech = actor(tina_id, Role::Technician);
+    // Monday 2 March 09:00 UTC (no SLA calendar: the report zone is UTC).
+    let s = expect(
+        app.post(
+            "/api/v1/reports/schedules",
+            &tina,
+            json!({"frequency": "weekly", "filter": {"technician": tina_id}}),
+        )
+        .await,
+        201,
+    );
+    assert_eq!(s["next_run_at"], "2026-03-09T07:00:00Z");
+    expect(
+        app.post(
+            "/api/v1/reports/schedules",
+            &tina,
+            json!({"frequency": "daily"}),
+        )
+        .await,
+        422,
+    );
+    for subject in ["One", "Two"] {
+        svc.create_ticket(
+            &tech,
+            CreateTicket {
+                subject: subject.into(),
+                requester_id: Some(PersonId(ann_id)),
+                assignee_id: Some(PersonId(tina_id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    app.clock.set("2026-03-09T07:00:00Z".parse().unwrap());
+    svc.run_due_jobs(50).await.unwrap();
+    let mails: Vec<_> = app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .list_outbox(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.mail.kind == "report")
+        .collect();
+    assert_eq!(mails.len(), 1);
+    let m = &mails[0].mail;
+    assert_eq!(m.to, "tina@msp.example");
+    assert_eq!(m.subject, "Service desk report 2026-03-02 to 2026-03-08");
+    assert!(m.body.contains("technician tina"), "{}", m.body);
+    assert!(
+        m.body
+            .contains("Tickets created                               2            0"),
+        "{}",
+        m.body
+    );
+    assert!(
+        m.body.contains("/reports?from=2026-03-02&to=2026-03-08"),
+        "{}",
+        m.body
+    );
+    // The next one is a week later; stopping it stops it.
+    let list = expect(app.get("/api/v1/reports/schedules", &tina).await, 200);
+    assert_eq!(list[0]["next_run_at"], "2026-03-16T07:00:00Z");
+    assert_eq!(list[0]["last_sent_at"], "2026-03-09T07:00:00Z");
+    let id = list[0]["id"].as_i64().unwrap();
+    expect(
+        app.call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/reports/schedules/{id}"),
+            Some(&tina),
+            None,
+        )
+        .await,
+        204,
+    );
+    app.clock.set("2026-03-16T08:00:00Z".parse().unwrap());
+    svc.run_due_jobs(50).await.unwrap();
+    let n = app
+        .store
+        .read()
+        .await
+        .unwrap()
+        .list_outbox(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.mail.kind == "report")
+        .count();
+    assert_eq!(n, 1);
+}
+on_both!(reports_are_mailed_on_schedule);
