@@ -632,6 +632,39 @@ async fn measure_running(
         "p99 < 20 ms",
     );
 
+    // The reports dashboard: the last 30 days (the default), and a whole year.
+    let month = http::once(
+        addr,
+        &Req::get("/api/v1/reports/kpis").header("authorization", bearer.clone()),
+    )
+    .await?
+    .expect(200)?;
+    let to: jiff::civil::Date = month["to"]
+        .as_str()
+        .context("the report has no end")?
+        .parse()
+        .context("the report's end is not a day")?;
+    let from = to
+        .checked_sub(jiff::Span::new().days(364))
+        .context("a year before the report's end")?;
+    for (label, path) in [
+        ("the last 30 days", "/agent/reports".to_string()),
+        ("a year", format!("/agent/reports?from={from}&to={to}")),
+    ] {
+        let l = http::load(addr, 1, load_time, 3, page(path, cookie.clone())).await?;
+        if l.errors > 0 {
+            bail!("the dashboard failed: {:?}", l.first_error);
+        }
+        report.add(
+            format!("reports dashboard, {label}, with the period before (`/agent/reports`, HTML), concurrency 1"),
+            name,
+            Some(size),
+            latency(&l),
+            "",
+            "a year < 1 s at 1,000,000",
+        );
+    }
+
     // Ticket creation over the API.
     for concurrency in [1usize, 8, 64] {
         let bearer = bearer.clone();
