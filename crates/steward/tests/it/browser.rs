@@ -986,3 +986,109 @@ async fn another_technicians_reply_appears_live() {
     tia.close().await.unwrap();
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requester_rates_and_the_manager_reads_the_client_report() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    let org = app
+        .service
+        .create_org(
+            &Actor::system(),
+            steward_service::NewOrg {
+                name: "Acme".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    let tom = person(&app, "tom@msp.example", "Tom Tech", Role::Manager, None).await;
+    let ann = person(
+        &app,
+        "ann@acme.example",
+        "Ann Smith",
+        Role::Requester,
+        Some(org),
+    )
+    .await;
+    let number = ticket(&app, ann, "Monitor flickers").await;
+    // Tom answers and resolves; the survey starts at once.
+    let desk = app
+        .service
+        .clone()
+        .with_surveys(Some(jiff::SignedDuration::ZERO));
+    let tom_actor = Actor {
+        person_id: Some(steward_domain::PersonId(tom)),
+        role: Role::Manager,
+        organisation_id: None,
+        org_access: false,
+    };
+    let t = desk.get_ticket_by_number(&tom_actor, number).await.unwrap();
+    desk.add_message(
+        &tom_actor,
+        t.id,
+        MessageInput {
+            kind: steward_domain::MessageKind::Public,
+            body: "A new cable fixed it.".into(),
+            status: Some(steward_domain::Status::Resolved),
+        },
+    )
+    .await
+    .unwrap();
+    desk.run_due_jobs(10).await.unwrap();
+
+    // Ann rates in the portal with one click.
+    let c = browser(&d).await;
+    sign_in(&app, &c, "ann@acme.example", "a long enough password").await;
+    c.goto(&format!("{}/portal/tickets/{number}", app.base))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("button[name=rating][value='4']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "#rating", "4/5").await;
+    let rating = text_of(&c, "#rating").await;
+    assert!(rating.contains("Satisfied"), "{rating}");
+    c.close().await.unwrap();
+
+    // Tom reads the reports, narrows them to Acme with the form, and sees the rating counted.
+    let c = browser(&d).await;
+    sign_in(&app, &c, "tom@msp.example", "a long enough password").await;
+    c.goto(&format!("{}/agent/reports", app.base))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("svg.chart.daily[role=img]"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("select[name=organisation]"))
+        .await
+        .unwrap()
+        .select_by_label("Acme")
+        .await
+        .unwrap();
+    c.find(Locator::Css(".report-filters button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "h1", "Service report: Acme").await;
+    let body = page_text(&c).await;
+    assert!(body.contains("4 – Satisfied 1"), "{body}");
+    assert!(body.contains("100.0 %"), "{body}");
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains(&format!("organisation={org}")));
+    c.close().await.unwrap();
+    app.stop().await;
+}
