@@ -105,11 +105,12 @@ fn pct(r: &Rate) -> String {
     percent_words(r.percent())
 }
 
-/// The change from `before` to `now` as words and whether it is good (`up_is_good`).
+/// The change from `before` to `now` as words, and whether it is good: `up_is_good` (`None`:
+/// neither, as for the number of tickets).
 fn change(
     now: Option<f64>,
     before: Option<f64>,
-    up_is_good: bool,
+    up_is_good: Option<bool>,
     unit: &str,
 ) -> (String, &'static str) {
     let (Some(a), Some(b)) = (now, before) else {
@@ -121,13 +122,24 @@ fn change(
     }
     let arrow = if d > 0.0 { "▲" } else { "▼" };
     let words = match unit {
-        "%" if b.abs() > 1e-9 => format!("{arrow} {:.0} %", (d / b * 100.0).abs()),
+        "%" if b.abs() > 1e-9 => {
+            let p = (d / b * 100.0).abs();
+            if p < 10.0 {
+                format!("{arrow} {p:.1} %")
+            } else {
+                format!("{arrow} {p:.0} %")
+            }
+        }
         "pt" => format!("{arrow} {:.1} pt", d.abs()),
         "ms" => format!("{arrow} {}", duration_words(Some(d.abs() as i64))),
         _ => format!("{arrow} {}", d.abs()),
     };
-    let good = (d > 0.0) == up_is_good;
-    (words, if good { "better" } else { "worse" })
+    let trend = match up_is_good {
+        None => "same",
+        Some(up) if (d > 0.0) == up => "better",
+        Some(_) => "worse",
+    };
+    (words, trend)
 }
 
 fn figures(k: &Kpis, p: &Kpis) -> Vec<Figure> {
@@ -147,14 +159,14 @@ fn figures(k: &Kpis, p: &Kpis) -> Vec<Figure> {
         "Created",
         k.created.to_string(),
         p.created.to_string(),
-        change(Some(k.created as f64), Some(p.created as f64), false, "%"),
+        change(Some(k.created as f64), Some(p.created as f64), None, "%"),
         "Tickets opened in the period, by any channel.",
     );
     add(
         "Resolved",
         k.resolved.to_string(),
         p.resolved.to_string(),
-        change(Some(k.resolved as f64), Some(p.resolved as f64), true, "%"),
+        change(Some(k.resolved as f64), Some(p.resolved as f64), None, "%"),
         "Tickets whose latest resolution fell in the period (and that are still resolved or closed).",
     );
     let ms = |s: &Spread| s.median_ms.map(|v| v as f64);
@@ -162,28 +174,33 @@ fn figures(k: &Kpis, p: &Kpis) -> Vec<Figure> {
         "First response (median)",
         duration_words(k.first_response.business.median_ms),
         duration_words(p.first_response.business.median_ms),
-        change(ms(&k.first_response.business), ms(&p.first_response.business), false, "ms"),
+        change(ms(&k.first_response.business), ms(&p.first_response.business), Some(false), "ms"),
         "Business time from creation to the first public reply by staff, for tickets first answered in the period; not counting time waiting on the requester.",
     );
     add(
         "Resolution (median)",
         duration_words(k.resolution.business.median_ms),
         duration_words(p.resolution.business.median_ms),
-        change(ms(&k.resolution.business), ms(&p.resolution.business), false, "ms"),
+        change(ms(&k.resolution.business), ms(&p.resolution.business), Some(false), "ms"),
         "Business time from creation to the latest resolution, for tickets resolved in the period; not counting time waiting on the requester or resolved before a reopening.",
     );
     add(
         "First-contact resolution",
         pct(&k.first_contact_resolution),
         pct(&p.first_contact_resolution),
-        change(k.first_contact_resolution.percent(), p.first_contact_resolution.percent(), true, "pt"),
+        change(k.first_contact_resolution.percent(), p.first_contact_resolution.percent(), Some(true), "pt"),
         "Of the tickets resolved in the period: never reopened, and resolved with at most one public reply from staff.",
     );
     add(
         "Reopened",
         pct(&k.reopened),
         pct(&p.reopened),
-        change(k.reopened.percent(), p.reopened.percent(), false, "pt"),
+        change(
+            k.reopened.percent(),
+            p.reopened.percent(),
+            Some(false),
+            "pt",
+        ),
         "Of the tickets resolved in the period: reopened at least once.",
     );
     add(
@@ -193,7 +210,7 @@ fn figures(k: &Kpis, p: &Kpis) -> Vec<Figure> {
         change(
             k.csat.satisfied.percent(),
             p.csat.satisfied.percent(),
-            true,
+            Some(true),
             "pt",
         ),
         "Of the ratings given in the period: the share of 4 and 5 (of 5).",
@@ -202,7 +219,7 @@ fn figures(k: &Kpis, p: &Kpis) -> Vec<Figure> {
         "Average rating",
         k.csat.average.map_or("–".into(), |a| format!("{a:.2} / 5")),
         p.csat.average.map_or("–".into(), |a| format!("{a:.2} / 5")),
-        change(k.csat.average, p.csat.average, true, "pt"),
+        change(k.csat.average, p.csat.average, Some(true), "pt"),
         "The mean of the ratings given in the period (1 to 5).",
     );
     add(
@@ -212,7 +229,7 @@ fn figures(k: &Kpis, p: &Kpis) -> Vec<Figure> {
         change(
             k.sla.resolution.percent(),
             p.sla.resolution.percent(),
-            true,
+            Some(true),
             "pt",
         ),
         "Of the tickets resolved in the period with a resolution target: resolved in time.",
@@ -221,7 +238,7 @@ fn figures(k: &Kpis, p: &Kpis) -> Vec<Figure> {
         "Deflected requests",
         k.deflected.to_string(),
         p.deflected.to_string(),
-        change(Some(k.deflected as f64), Some(p.deflected as f64), true, "%"),
+        change(Some(k.deflected as f64), Some(p.deflected as f64), Some(true), "%"),
         "Requesters who opened an article the new-request form suggested and did not open a request within the hour after.",
     );
     out

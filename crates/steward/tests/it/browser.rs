@@ -871,6 +871,27 @@ async fn screenshots_of_the_main_pages() {
         .await
         .unwrap();
     std::fs::write(dir.join("search-dark.png"), c.screenshot().await.unwrap()).unwrap();
+    // The reports, over a year of demo data.
+    steward_demo::generate(
+        &app.service,
+        &app.store,
+        &steward_demo::DemoOptions {
+            tickets: 4000,
+            seed: 3,
+            now: app.clock_now(),
+            open_share: None,
+        },
+        &|_, _, _| {},
+    )
+    .await
+    .unwrap();
+    let to = app.clock_now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let from = to.checked_sub(jiff::Span::new().days(89)).unwrap();
+    c.goto(&format!("{}/agent/reports?from={from}&to={to}", app.base))
+        .await
+        .unwrap();
+    c.execute("localStorage.setItem('steward-theme', 'light'); document.documentElement.setAttribute('data-theme', 'light');", vec![]).await.unwrap();
+    std::fs::write(dir.join("reports-light.png"), c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();
     ann_c.close().await.unwrap();
     app.stop().await;
