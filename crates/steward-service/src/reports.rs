@@ -431,7 +431,7 @@ impl Service {
         if let Some(base) = self.mail.link_base.as_deref() {
             lines.push(String::new());
             lines.push(format!(
-                "The whole report: {}/reports?from={}&to={}{}",
+                "The whole report: {}/agent/reports?from={}&to={}{}",
                 base.trim_end_matches('/'),
                 r.from,
                 r.to,

@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 mod headers;
+pub mod html;
 pub mod markdown;
 pub mod metrics;
 mod ops;

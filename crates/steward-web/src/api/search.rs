@@ -84,20 +84,7 @@ pub fn snippet_html(pieces: &[Piece]) -> String {
     out
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::html::escape;
 
 /// Searches tickets (subjects and messages; requesters: their own tickets' public messages),
 /// people and organisations (staff). A malformed query is a 422 that says what is wrong.

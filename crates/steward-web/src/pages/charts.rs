@@ -5,21 +5,7 @@
 
 use std::fmt::Write;
 
-/// Escapes text for SVG (XML).
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::html::escape as esc;
 
 /// Shortens a label for the chart (the table beside it has it whole).
 fn clip(s: &str, n: usize) -> String {

@@ -117,6 +117,22 @@ async fn person(app: &TestApp, email: &str, name: &str, role: Role, org: Option<
         .0
 }
 
+/// A new organisation's id.
+async fn org(app: &TestApp, name: &str) -> i64 {
+    app.service
+        .create_org(
+            &Actor::system(),
+            steward_service::NewOrg {
+                name: name.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0
+}
+
 async fn sign_in(app: &TestApp, c: &Client, email: &str, password: &str) {
     c.goto(&format!("{}/", app.base)).await.unwrap();
     c.wait().for_element(Locator::Id("email")).await.unwrap();
@@ -225,19 +241,7 @@ async fn sign_in_shows_a_clear_error_then_the_queue() {
 async fn a_reply_reaches_the_portal_and_a_note_does_not() {
     let Some(d) = driver().await else { return };
     let app = TestApp::start(Db::Sqlite).await.unwrap();
-    let org = app
-        .service
-        .create_org(
-            &Actor::system(),
-            steward_service::NewOrg {
-                name: "Acme".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id
-        .0;
+    let org = org(&app, "Acme").await;
     person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
     let ann = person(
         &app,
@@ -593,19 +597,7 @@ async fn screenshots_of_the_main_pages() {
     let dir = std::path::PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();
     let app = TestApp::start(Db::Sqlite).await.unwrap();
-    let org = app
-        .service
-        .create_org(
-            &Actor::system(),
-            steward_service::NewOrg {
-                name: "Acme Corp".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id
-        .0;
+    let org = org(&app, "Acme Corp").await;
     let tom = person(&app, "tom@msp.example", "Tom Tech", Role::Manager, None).await;
     let ann = person(
         &app,
@@ -1012,19 +1004,7 @@ async fn another_technicians_reply_appears_live() {
 async fn a_requester_rates_and_the_manager_reads_the_client_report() {
     let Some(d) = driver().await else { return };
     let app = TestApp::start(Db::Sqlite).await.unwrap();
-    let org = app
-        .service
-        .create_org(
-            &Actor::system(),
-            steward_service::NewOrg {
-                name: "Acme".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id
-        .0;
+    let org = org(&app, "Acme").await;
     let tom = person(&app, "tom@msp.example", "Tom Tech", Role::Manager, None).await;
     let ann = person(
         &app,

@@ -71,8 +71,8 @@ async fn set_status(svc: &Service, who: &Actor, t: TicketId, status: Status) {
     .unwrap();
 }
 
-/// The survey mails in the outbox: (to, body).
-async fn survey_mails(app: &TestApp) -> Vec<(String, String)> {
+/// The mails of one kind in the outbox.
+async fn mails(app: &TestApp, kind: &str) -> Vec<steward_store::mail::OutboxMail> {
     app.store
         .read()
         .await
@@ -81,8 +81,17 @@ async fn survey_mails(app: &TestApp) -> Vec<(String, String)> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.mail.kind == "survey")
-        .map(|e| (e.mail.to, e.mail.body))
+        .filter(|e| e.mail.kind == kind)
+        .map(|e| e.mail)
+        .collect()
+}
+
+/// The survey mails in the outbox: (to, body).
+async fn survey_mails(app: &TestApp) -> Vec<(String, String)> {
+    mails(app, "survey")
+        .await
+        .into_iter()
+        .map(|m| (m.to, m.body))
         .collect()
 }
 
@@ -842,19 +851,9 @@ async fn reports_are_mailed_on_schedule(app: &TestApp) {
     }
     app.clock.set("2026-03-09T07:00:00Z".parse().unwrap());
     svc.run_due_jobs(50).await.unwrap();
-    let mails: Vec<_> = app
-        .store
-        .read()
-        .await
-        .unwrap()
-        .list_outbox(50)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.mail.kind == "report")
-        .collect();
-    assert_eq!(mails.len(), 1);
-    let m = &mails[0].mail;
+    let sent = mails(app, "report").await;
+    assert_eq!(sent.len(), 1);
+    let m = &sent[0];
     assert_eq!(m.to, "tina@msp.example");
     assert_eq!(m.subject, "Service desk report 2026-03-02 to 2026-03-08");
     assert!(m.body.contains("technician tina"), "{}", m.body);
@@ -865,7 +864,8 @@ async fn reports_are_mailed_on_schedule(app: &TestApp) {
         m.body
     );
     assert!(
-        m.body.contains("/reports?from=2026-03-02&to=2026-03-08"),
+        m.body
+            .contains("/agent/reports?from=2026-03-02&to=2026-03-08&technician="),
         "{}",
         m.body
     );
@@ -886,17 +886,6 @@ async fn reports_are_mailed_on_schedule(app: &TestApp) {
     );
     app.clock.set("2026-03-16T08:00:00Z".parse().unwrap());
     svc.run_due_jobs(50).await.unwrap();
-    let n = app
-        .store
-        .read()
-        .await
-        .unwrap()
-        .list_outbox(50)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.mail.kind == "report")
-        .count();
-    assert_eq!(n, 1);
+    assert_eq!(mails(app, "report").await.len(), 1);
 }
 on_both!(reports_are_mailed_on_schedule);
