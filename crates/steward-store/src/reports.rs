@@ -7,7 +7,7 @@ use steward_domain::{
 };
 
 use crate::query::{q, Query};
-use crate::rows::{from_opt_ts, from_ts, name, rank, ts};
+use crate::rows::{from_opt_ts, from_ts, rank, ts};
 use crate::{Conn, Result};
 
 /// A satisfaction survey: one resolution of a ticket, asked about once.
@@ -145,30 +145,24 @@ impl ScheduleRow {
     }
 }
 
-/// One ticket's columns for a report, as read.
+/// One ticket's columns for a report, as read: its small fields packed into one integer by the
+/// query (see [`packed`]), so that a million rows cross from the database as few values as can
+/// be (every value of every row is copied on its way).
 #[derive(sqlx::FromRow)]
 struct FactsRow {
-    status: String,
+    packed: i64,
     created_at: i64,
     first_responded_at: Option<i64>,
     resolved_at: Option<i64>,
-    channel: String,
-    ticket_type: String,
-    priority: i64,
+    sla_due_at: Option<i64>,
     category_id: Option<i64>,
     organisation_id: Option<i64>,
     team_id: Option<i64>,
     assignee_id: Option<i64>,
-    reopen_count: i64,
-    sla_due_at: Option<i64>,
     first_response_ms: Option<i64>,
     first_response_bms: Option<i64>,
     resolution_ms: Option<i64>,
     resolution_bms: Option<i64>,
-    staff_replies: Option<i64>,
-    first_response_met: Option<bool>,
-    next_response_met: Option<bool>,
-    resolution_met: Option<bool>,
 }
 
 fn span(calendar: Option<i64>, business: Option<i64>) -> Option<Span> {
@@ -178,29 +172,79 @@ fn span(calendar: Option<i64>, business: Option<i64>) -> Option<Span> {
     })
 }
 
+/// `(CASE column WHEN 'a' THEN 0 WHEN 'b' THEN 1 … END)` over a name's values.
+fn index_of<T: steward_domain::Named>(column: &str) -> String {
+    let mut sql = format!("(CASE {column}");
+    for (i, v) in T::ALL.iter().enumerate() {
+        sql.push_str(&format!(" WHEN '{}' THEN {i}", v.as_str()));
+    }
+    sql.push_str(" ELSE 63 END)");
+    sql
+}
+
+/// A target's outcome as two bits: 0 none, 1 met, 2 missed.
+fn met_bits(column: &str) -> String {
+    format!("(CASE WHEN {column} THEN 1 WHEN NOT {column} THEN 2 ELSE 0 END)")
+}
+
+/// The packed small fields of a ticket, six bits each from the lowest: status, channel, type,
+/// priority; then a bit for "reopened", two for the staff replies (0, 1, 2 or more), and two for
+/// each target's outcome (first response, next response, resolution).
+fn packed() -> String {
+    format!(
+        "({} + 64 * {} + 4096 * {} + 262144 * t.priority \
+         + 16777216 * (CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END) \
+         + 33554432 * (CASE WHEN m.staff_replies >= 2 THEN 2 ELSE COALESCE(m.staff_replies, 0) END) \
+         + 134217728 * {} + 536870912 * {} + 2147483648 * {})",
+        index_of::<Status>("t.status"),
+        index_of::<Channel>("t.channel"),
+        index_of::<TicketType>("t.ticket_type"),
+        met_bits("m.first_response_met"),
+        met_bits("m.next_response_met"),
+        met_bits("m.resolution_met"),
+    )
+}
+
+fn unpacked<T: steward_domain::Named>(p: i64, shift: u32) -> Result<T> {
+    let i = ((p >> shift) & 63) as usize;
+    T::ALL
+        .get(i)
+        .copied()
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("unknown {} in a report row", T::WHAT)))
+}
+
+fn met(p: i64, shift: u32) -> Option<bool> {
+    match (p >> shift) & 3 {
+        1 => Some(true),
+        2 => Some(false),
+        _ => None,
+    }
+}
+
 impl FactsRow {
     fn into_facts(self) -> Result<Facts> {
+        let p = self.packed;
         Ok(Facts {
-            status: name::<Status>(&self.status)?,
+            status: unpacked::<Status>(p, 0)?,
             created_at: from_ts(self.created_at)?,
             first_responded_at: from_opt_ts(self.first_responded_at)?,
             resolved_at: from_opt_ts(self.resolved_at)?,
-            channel: name::<Channel>(&self.channel)?,
-            ticket_type: name::<TicketType>(&self.ticket_type)?,
-            priority: rank(self.priority, Priority::from_rank, "priority")?,
+            channel: unpacked::<Channel>(p, 6)?,
+            ticket_type: unpacked::<TicketType>(p, 12)?,
+            priority: rank((p >> 18) & 63, Priority::from_rank, "priority")?,
             category: self.category_id,
             organisation: self.organisation_id,
             team: self.team_id,
             assignee: self.assignee_id,
-            reopen_count: self.reopen_count,
+            reopen_count: (p >> 24) & 1,
             sla_due_at: from_opt_ts(self.sla_due_at)?,
             measures: Measures {
                 first_response: span(self.first_response_ms, self.first_response_bms),
                 resolution: span(self.resolution_ms, self.resolution_bms),
-                staff_replies: self.staff_replies.unwrap_or(0),
-                first_response_met: self.first_response_met,
-                next_response_met: self.next_response_met,
-                resolution_met: self.resolution_met,
+                staff_replies: (p >> 25) & 3,
+                first_response_met: met(p, 27),
+                next_response_met: met(p, 29),
+                resolution_met: met(p, 31),
             },
         })
     }
@@ -298,15 +342,14 @@ impl Conn {
         to: Timestamp,
         mut each: impl FnMut(Facts) -> Result<()> + Send,
     ) -> Result<()> {
-        let mut query = q(
-            "SELECT t.status, t.created_at, t.first_responded_at, t.resolved_at,
-                  t.channel, t.ticket_type, t.priority, t.category_id, t.organisation_id,
-                  t.team_id, t.assignee_id, t.reopen_count, t.sla_due_at,
-                  m.first_response_ms, m.first_response_bms, m.resolution_ms, m.resolution_bms,
-                  m.staff_replies, m.first_response_met, m.next_response_met, m.resolution_met
+        let mut query = q(&format!(
+            "SELECT {} AS packed, t.created_at, t.first_responded_at, t.resolved_at,
+                  t.sla_due_at, t.category_id, t.organisation_id, t.team_id, t.assignee_id,
+                  m.first_response_ms, m.first_response_bms, m.resolution_ms, m.resolution_bms
            FROM tickets t LEFT JOIN ticket_metrics m ON m.ticket_id = t.id
            WHERE (",
-        );
+            packed()
+        ));
         let (from, to) = (ts(from), ts(to));
         for (i, col) in ["t.created_at", "t.first_responded_at", "t.resolved_at"]
             .iter()
