@@ -129,10 +129,28 @@ pub async fn generate(
         let micros = (year as i128 * done as i128 / total.max(1) as i128) as i64;
         start + jiff::SignedDuration::from_micros(micros)
     };
-    while done < total {
+    // The next batch is made on another thread while this one is written (the same tickets as made
+    // one after the other: each batch takes the generator from the one before).
+    let cast = std::sync::Arc::new(cast);
+    let make = |rng: Rng, done: u64| {
         let n = (total - done).min(BATCH as u64) as usize;
         let (from, to) = (at(done), at(done + n as u64));
-        let batch = tickets::batch(&cast, &mut rng, opts, from, to, n);
+        let (cast, opts) = (cast.clone(), opts.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut rng = rng;
+            let batch = tickets::batch(&cast, &mut rng, &opts, from, to, n);
+            (rng, batch)
+        })
+    };
+    let mut next = (total > 0).then(|| make(rng, 0));
+    while let Some(making) = next.take() {
+        let (rng, batch) = making
+            .await
+            .map_err(|e| ServiceError::Internal(format!("making demo tickets: {e}")))?;
+        let n = batch.len();
+        if done + (n as u64) < total {
+            next = Some(make(rng, done + n as u64));
+        }
         for t in &batch {
             report.messages += t.messages.len() as u64;
             report.events += t.events.len() as u64;
