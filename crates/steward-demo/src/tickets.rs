@@ -442,6 +442,29 @@ fn ticket(
         Some(at) if !monitoring => survey(rng, at, now, reopens),
         _ => None,
     };
+    // The survey in the history: sent by Steward, rated by the requester.
+    let mut events = events;
+    if let Some(s) = &survey {
+        events.push(LoadEvent {
+            actor_id: None,
+            at: s.sent_at,
+            action: EventAction::SurveySent,
+            field: None,
+            old: None,
+            new: None,
+        });
+        if let (Some(r), Some(at)) = (s.rating, s.rated_at) {
+            events.push(LoadEvent {
+                actor_id: Some(requester),
+                at,
+                action: EventAction::Rated,
+                field: Some(Field::Rating),
+                old: None,
+                new: Some(r.to_string()),
+            });
+        }
+        events.sort_by_key(|e| e.at);
+    }
     LoadTicket {
         ticket: NewTicket {
             ticket_type,

@@ -101,6 +101,10 @@ pub enum EventAction {
     SlaWarning,
     /// A service-level clock ran out (the change names the target).
     SlaBreach,
+    /// The requester was asked to rate the resolution (by Steward).
+    SurveySent,
+    /// The requester rated the ticket (the change holds the rating).
+    Rated,
 }
 
 impl crate::Named for EventAction {
@@ -111,6 +115,8 @@ impl crate::Named for EventAction {
         EventAction::Noted,
         EventAction::SlaWarning,
         EventAction::SlaBreach,
+        EventAction::SurveySent,
+        EventAction::Rated,
     ];
     const WHAT: &'static str = "action";
     fn as_str(self) -> &'static str {
@@ -121,6 +127,8 @@ impl crate::Named for EventAction {
             EventAction::Noted => "noted",
             EventAction::SlaWarning => "sla_warning",
             EventAction::SlaBreach => "sla_breach",
+            EventAction::SurveySent => "survey_sent",
+            EventAction::Rated => "rated",
         }
     }
 }

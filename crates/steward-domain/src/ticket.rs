@@ -326,6 +326,8 @@ pub enum Field {
     Watchers,
     /// A service-level target (in an escalation entry: `new` names it).
     ServiceLevel,
+    /// The requester's satisfaction rating (1–5).
+    Rating,
 }
 
 impl Named for Field {
@@ -344,6 +346,7 @@ impl Named for Field {
         Field::Tags,
         Field::Watchers,
         Field::ServiceLevel,
+        Field::Rating,
     ];
     const WHAT: &'static str = "field";
     fn as_str(self) -> &'static str {
@@ -362,6 +365,7 @@ impl Named for Field {
             Field::Tags => "tags",
             Field::Watchers => "watchers",
             Field::ServiceLevel => "service_level",
+            Field::Rating => "rating",
         }
     }
 }

@@ -9,7 +9,7 @@
 //! sets off the rules with the `rated` trigger in the same transaction.
 
 use steward_domain::policy::{check, Action};
-use steward_domain::{validate, Actor, OrgId, Status, Ticket, TicketId, Timestamp};
+use steward_domain::{validate, Actor, EventAction, OrgId, Status, Ticket, TicketId, Timestamp};
 use steward_store::reports::{Suggestion, Survey, SUGGESTION_STATUSES};
 use steward_store::StoreError;
 
@@ -129,6 +129,8 @@ impl Service {
         if tx.insert_survey(t.id, at, &hash, now).await?.is_none() {
             return Ok(());
         }
+        tx.record_history(t.id, None, now, EventAction::SurveySent, &[])
+            .await?;
         if let Some(base) = self.mail.link_base.as_deref() {
             let base = base.trim_end_matches('/');
             let links: Vec<String> = (1..=5u8)
@@ -280,6 +282,18 @@ impl Service {
         if !comment_text.is_empty() {
             tx.comment_survey(s.id, &comment_text).await?;
         }
+        tx.record_history(
+            t.id,
+            Some(t.requester_id),
+            now,
+            EventAction::Rated,
+            &[steward_domain::Change {
+                field: steward_domain::Field::Rating,
+                old: t.rating.map(|x| x.to_string()),
+                new: Some(r.to_string()),
+            }],
+        )
+        .await?;
         t.rating = Some(r);
         self.run_rules(&mut tx, &mut t, steward_domain::rules::Trigger::Rated)
             .await?;

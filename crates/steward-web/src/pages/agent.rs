@@ -725,7 +725,7 @@ fn describe(
             .and_then(|i| categories.iter().find(|c| c.id.0 == i))
             .map_or_else(|| format!("category {v}"), |c| c.name.clone()),
         Field::Organisation => format!("organisation {v}"),
-        Field::Subject | Field::Tags | Field::ServiceLevel => v.clone(),
+        Field::Subject | Field::Tags | Field::ServiceLevel | Field::Rating => v.clone(),
     }
 }
 
@@ -896,6 +896,9 @@ async fn ticket_page_with(
                         _ => format!("warned: the {target} is due soon"),
                     }
                 }
+                Some(c) if c.field == Field::Rating => {
+                    format!("rated the ticket {}/5", c.new.as_deref().unwrap_or("?"))
+                }
                 Some(c) if c.field == Field::Watchers => {
                     let who = |v: &Option<String>| {
                         names.person(v.as_deref().and_then(|v| v.parse().ok()).map(PersonId))
@@ -920,6 +923,10 @@ async fn ticket_page_with(
                         "warned: a target is due soon".into()
                     }
                     steward_domain::EventAction::SlaBreach => "recorded a breach".into(),
+                    steward_domain::EventAction::SurveySent => {
+                        "asked the requester to rate the resolution".into()
+                    }
+                    steward_domain::EventAction::Rated => "rated the ticket".into(),
                 },
             };
             HistoryView {

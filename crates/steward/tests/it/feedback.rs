@@ -283,6 +283,27 @@ async fn surveys_ask_once_per_resolution(app: &TestApp) {
             .await,
         404,
     );
+    // Asking and rating are steps of the ticket's history.
+    let history = expect(
+        app.get(&format!("/api/v1/tickets/{}/history", t.id.0), &tina)
+            .await,
+        200,
+    );
+    let steps: Vec<(Value, Value, Value)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["action"] == "survey_sent" || h["action"] == "rated")
+        .map(|h| (h["action"].clone(), h["actor_id"].clone(), h["new"].clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (json!("survey_sent"), Value::Null, Value::Null),
+            (json!("rated"), json!(ann_id), json!("2")),
+        ],
+        "{history}"
+    );
     let ticket = expect(
         app.get(&format!("/api/v1/tickets/{}", t.id.0), &tina).await,
         200,
