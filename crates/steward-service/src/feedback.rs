@@ -91,7 +91,8 @@ impl Service {
             }
             // A closed ticket keeps the survey of the resolution it was closed in.
             (Status::Closed, ..) => {}
-            _ => tx.cancel_job(&key).await?,
+            _ if crate::jobs::was_resolved(t) => tx.cancel_job(&key).await?,
+            _ => {}
         }
         Ok(())
     }

@@ -39,6 +39,11 @@ pub(crate) fn auto_close_key(t: TicketId) -> String {
     format!("close:{}", t.0)
 }
 
+/// Whether a ticket was resolved at some time (and so may have an auto-close or a survey pending).
+pub(crate) fn was_resolved(t: &steward_domain::Ticket) -> bool {
+    t.resolved_at.is_some() || t.reopen_count > 0
+}
+
 /// The key of a ticket's pending SLA check.
 pub(crate) fn sla_check_key(t: TicketId) -> String {
     format!("sla:{}", t.0)
@@ -145,7 +150,10 @@ impl Service {
                 tx.schedule_job(AUTO_CLOSE, Some(t.id), "", Some(&key), when, self.now())
                     .await?;
             }
-            _ => tx.cancel_job(&key).await?,
+            // Only a ticket that was ever resolved can have one pending (a new ticket costs no
+            // statement here).
+            _ if was_resolved(t) => tx.cancel_job(&key).await?,
+            _ => {}
         }
         self.schedule_survey(tx, t).await?;
         Ok(())
