@@ -34,6 +34,14 @@ pub const RATING_WORDS: [&str; 5] = [
     "Very satisfied",
 ];
 
+/// The words of a rating ("Satisfied" for 4); empty for anything but 1 to 5.
+pub fn rating_words(r: u8) -> &'static str {
+    RATING_WORDS
+        .get(usize::from(r).wrapping_sub(1))
+        .copied()
+        .unwrap_or("")
+}
+
 /// Longest comment kept.
 const MAX_COMMENT: usize = 4000;
 
@@ -202,7 +210,14 @@ impl Service {
         rating_value: i64,
         comment_text: &str,
     ) -> Result<Survey> {
-        let survey = self.open_survey_of(actor, ticket).await?;
+        let survey = match self.requesters_survey(actor, ticket).await? {
+            s if s.rating.is_none() => s,
+            _ => {
+                return Err(ServiceError::Conflict(
+                    "this resolution is rated already".into(),
+                ))
+            }
+        };
         self.rate(survey.id, rating_value, comment_text).await?;
         Ok(self.store.read().await?.get_survey(survey.id).await?)
     }
@@ -214,29 +229,14 @@ impl Service {
         ticket: TicketId,
         comment_text: &str,
     ) -> Result<Survey> {
-        let surveys = self.ticket_surveys(actor, ticket).await?;
-        let Some(s) = surveys.last() else {
-            return Err(ServiceError::NotFound("survey"));
-        };
-        if actor.person_id != Some(self.ticket_requester(ticket).await?) {
-            return Err(ServiceError::forbidden(
-                "only the ticket's requester comments on its rating",
-            ));
-        }
-        self.add_comment(s.id, comment_text).await?;
-        Ok(self.store.read().await?.get_survey(s.id).await?)
+        let survey = self.requesters_survey(actor, ticket).await?;
+        self.add_comment(survey.id, comment_text).await?;
+        Ok(self.store.read().await?.get_survey(survey.id).await?)
     }
 
-    async fn ticket_requester(&self, ticket: TicketId) -> Result<steward_domain::PersonId> {
-        let mut c = self.store.read().await?;
-        Ok(c.get_ticket(ticket)
-            .await
-            .not_found_as("ticket")?
-            .requester_id)
-    }
-
-    /// The ticket's latest survey, if the actor is its requester and it waits for a rating.
-    async fn open_survey_of(&self, actor: &Actor, ticket: TicketId) -> Result<Survey> {
+    /// The ticket's latest survey, for its requester (who alone rates and comments; others who
+    /// see the ticket are refused, others still do not find it).
+    async fn requesters_survey(&self, actor: &Actor, ticket: TicketId) -> Result<Survey> {
         let mut c = self.store.read().await?;
         let t = c.get_ticket(ticket).await.not_found_as("ticket")?;
         check(actor, Action::ViewTicket(crate::tickets::owner(&t)))
@@ -246,14 +246,10 @@ impl Service {
                 "only the ticket's requester rates it",
             ));
         }
-        let surveys = c.ticket_surveys(ticket).await?;
-        match surveys.last() {
-            Some(s) if s.rating.is_none() => Ok(s.clone()),
-            Some(_) => Err(ServiceError::Conflict(
-                "this resolution is rated already".into(),
-            )),
-            None => Err(ServiceError::NotFound("survey")),
-        }
+        c.ticket_surveys(ticket)
+            .await?
+            .pop()
+            .ok_or(ServiceError::NotFound("survey"))
     }
 
     /// A ticket's surveys (staff; and the ticket's requester and those who see it).

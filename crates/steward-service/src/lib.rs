@@ -35,7 +35,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, TeamPatch};
 pub use downtime::{DowntimeMonth, NewDowntime};
 pub use error::ServiceError;
-pub use feedback::{SurveyView, RATING_WORDS};
+pub use feedback::{rating_words, SurveyView, RATING_WORDS};
 pub use jobs::{JobsRun, MAX_JOB_ATTEMPTS};
 pub use knowledge::{ArticleInput, MAX_ARTICLE_FILE};
 pub use mail::{Ingested, MailSettings, Mailbox, Templates};

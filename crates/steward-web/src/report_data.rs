@@ -7,6 +7,8 @@ use steward_domain::kpi::{Count, Filter, Rate, Spread};
 use steward_domain::{Named, Priority, TicketType};
 use steward_service::{ReportRequest, Service};
 
+use crate::pages::blank;
+
 /// Days a report covers unless asked otherwise.
 pub const DEFAULT_DAYS: i64 = 30;
 
@@ -34,12 +36,8 @@ pub struct ReportQuery {
     pub priority: Option<String>,
 }
 
-fn given(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
 fn id(field: &str, s: &Option<String>) -> Result<Option<i64>, String> {
-    given(s)
+    blank(s)
         .map(|v| {
             v.parse::<i64>()
                 .map_err(|_| format!("{field}: not an id: {v:?}"))
@@ -59,11 +57,11 @@ impl ReportQuery {
             organisation: id("organisation", &self.organisation)?,
             team: id("team", &self.team)?,
             technician: id("technician", &self.technician)?,
-            ticket_type: given(&self.ticket_type)
+            ticket_type: blank(&self.ticket_type)
                 .map(TicketType::parse)
                 .transpose()
                 .map_err(|e| e.to_string())?,
-            priority: given(&self.priority)
+            priority: blank(&self.priority)
                 .map(Priority::parse)
                 .transpose()
                 .map_err(|e| e.to_string())?,
@@ -72,18 +70,18 @@ impl ReportQuery {
 
     /// The report asked for, with the defaults filled in (the last 30 days up to today).
     pub async fn request(&self, svc: &Service) -> Result<ReportRequest, String> {
-        let zone = match given(&self.zone) {
+        let zone = match blank(&self.zone) {
             Some(z) => z.to_string(),
             None => svc.report_zone().await.map_err(|e| e.to_string())?,
         };
         let tz = jiff::tz::TimeZone::get(&zone)
             .map_err(|_| format!("zone: unknown time zone {zone:?}"))?;
         let today = svc.now().to_zoned(tz).date();
-        let to = match given(&self.to) {
+        let to = match blank(&self.to) {
             Some(s) => date("to", s)?,
             None => today,
         };
-        let from = match given(&self.from) {
+        let from = match blank(&self.from) {
             Some(s) => date("from", s)?,
             None => to
                 .checked_sub(jiff::Span::new().days(DEFAULT_DAYS - 1))

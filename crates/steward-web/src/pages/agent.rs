@@ -1057,9 +1057,7 @@ async fn ticket_page_with(
             .map(|sv| {
                 let words = sv
                     .rating
-                    .and_then(|r| steward_service::RATING_WORDS.get(usize::from(r) - 1))
-                    .copied()
-                    .unwrap_or("not rated yet");
+                    .map_or("not rated yet", steward_service::rating_words);
                 let at = sv.rated_at.unwrap_or(sv.sent_at);
                 (sv.rating, words, sv.comment, when(at))
             })

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 use steward_domain::{Actor, Ticket};
-use steward_service::{ServiceError, SurveyView, RATING_WORDS};
+use steward_service::{ServiceError, SurveyView};
 use steward_store::reports::{Suggestion, SUGGESTION_STATUSES};
 
 use super::{notice, render, see_other, when, Layout, PageCaller, PageError, PageResult};
@@ -29,12 +29,7 @@ pub struct RatingView {
     pub choices: Vec<(u8, &'static str)>,
 }
 
-fn words(r: u8) -> &'static str {
-    RATING_WORDS
-        .get(usize::from(r).wrapping_sub(1))
-        .copied()
-        .unwrap_or("")
-}
+use steward_service::rating_words as words;
 
 fn choices() -> Vec<(u8, &'static str)> {
     (1..=5u8).rev().map(|r| (r, words(r))).collect()
@@ -303,7 +298,7 @@ async fn suggestions_page(
     let manage = !portal
         && steward_domain::policy::check(actor, steward_domain::policy::Action::ManageSuggestions)
             .is_ok();
-    let status = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let status = super::blank(&q.status);
     let rows = s
         .service
         .suggestions(actor, status)

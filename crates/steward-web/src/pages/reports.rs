@@ -355,12 +355,6 @@ pub async fn page(
     orgs.sort_by_key(|o| o.name.to_lowercase());
     let teams = s.service.list_teams(actor).await?;
     let staff = super::agent::staff_list(&s, actor).await?;
-    let sel = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
     let k = &r.current;
     let p = &r.previous;
     let names = &r.names;
@@ -509,27 +503,27 @@ pub async fn page(
         previous: format!("{} to {}{}", r.previous_from, r.previous_to, words),
         organisations: choices(
             orgs.iter().map(|o| (o.id.0.to_string(), o.name.clone())),
-            sel(&q.report.organisation).as_deref(),
+            super::blank(&q.report.organisation),
         ),
         teams: choices(
             teams.iter().map(|t| (t.id.0.to_string(), t.name.clone())),
-            sel(&q.report.team).as_deref(),
+            super::blank(&q.report.team),
         ),
         technicians: choices(
             staff.iter().map(|p| (p.id.0.to_string(), p.name.clone())),
-            sel(&q.report.technician).as_deref(),
+            super::blank(&q.report.technician),
         ),
         types: choices(
             TicketType::ALL
                 .iter()
                 .map(|t| (t.as_str().to_string(), t.as_str().replace('_', " "))),
-            sel(&q.report.ticket_type).as_deref(),
+            super::blank(&q.report.ticket_type),
         ),
         priorities: choices(
             Priority::ALL
                 .iter()
                 .map(|t| (t.as_str().to_string(), t.as_str().to_string())),
-            sel(&q.report.priority).as_deref(),
+            super::blank(&q.report.priority),
         ),
         figures: figures(k, p),
         times: vec![
