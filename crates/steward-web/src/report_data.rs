@@ -14,6 +14,7 @@ pub const DEFAULT_DAYS: i64 = 30;
 
 /// A report's period and filter as a query string (the API's and the dashboard's).
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// First day (`2026-03-01`). Default: 29 days before `to`.
     pub from: Option<String>,

@@ -709,6 +709,8 @@ async fn kpis_of_a_hand_built_week(app: &TestApp) {
     assert!(csv.contains("\nby technician,tina,2,1\n"), "{csv}");
     // Reports are for staff; malformed queries are clear errors.
     expect(app.get("/api/v1/reports/kpis", &req_token).await, 403);
+    // A misspelt filter is an error, not the report of everything.
+    expect(app.get("/api/v1/reports/kpis?org=3", &tina).await, 400);
     let bad = expect(
         app.get("/api/v1/reports/kpis?from=yesterday", &tina).await,
         400,
@@ -799,7 +801,11 @@ async fn the_dashboard_and_client_report(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 303);
-    assert!(location.unwrap().contains("notice=scheduled"));
+    let location = location.unwrap();
+    assert!(location.contains("notice=scheduled"));
+    let (status, html, _) = maria.get(&location).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("The report will be mailed to you."));
     let (_, html, _) = maria.get("/agent/reports").await;
     assert!(html.contains("weekly"), "{html}");
     // Malformed filters: a clear page, not a 500.
