@@ -2,6 +2,7 @@
 //! who may do what. Everything here is pure: no I/O, no clock (callers pass `now`), no HTTP, no SQL.
 
 pub mod assign;
+pub mod audit;
 pub mod calendar;
 pub mod directory;
 pub mod downtime;

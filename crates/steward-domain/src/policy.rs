@@ -86,6 +86,10 @@ pub enum Action {
     SubmitSuggestion,
     /// Read every suggestion and answer it.
     ManageSuggestions,
+    /// See a person's sign-in sessions and end them (their own; administrators anyone's).
+    ManageSessionsOf(PersonId),
+    /// Read and export the audit log.
+    ViewAuditLog,
 }
 
 /// Which tickets an actor may see, for queries over many tickets.
@@ -192,9 +196,10 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ViewReports => allow_if(staff),
         Action::SubmitSuggestion => allow_if(actor.person_id.is_some()),
         Action::ManageSuggestions => allow_if(runs_desk),
-        Action::ManageTokensOf(id) => {
+        Action::ManageTokensOf(id) | Action::ManageSessionsOf(id) => {
             allow_if(actor.role == Role::Admin || actor.person_id == Some(id))
         }
+        Action::ViewAuditLog => allow_if(actor.role == Role::Admin),
     }
 }
 
@@ -335,6 +340,12 @@ mod tests {
             expect(Role::Requester, act, false);
         }
         expect(Role::Admin, Action::ManagePeople, true);
+        expect(Role::Admin, Action::ViewAuditLog, true);
+        expect(Role::Manager, Action::ViewAuditLog, false);
+        expect(Role::Technician, Action::ViewAuditLog, false);
+        expect(Role::Requester, Action::ViewAuditLog, false);
+        expect(Role::Admin, Action::ManageSessionsOf(PersonId(1)), true);
+        expect(Role::Manager, Action::ManageSessionsOf(PersonId(1)), false);
         expect(Role::Manager, Action::ManagePeople, false);
         expect(Role::Admin, Action::ManageTokensOf(PersonId(1)), true);
         expect(Role::Manager, Action::ManageTokensOf(PersonId(1)), false);

@@ -78,6 +78,9 @@ impl Service {
         tx.get_team(team).await.not_found_as("team")?;
         tx.set_team_assignment(team, mode.map(AssignMode::as_str))
             .await?;
+        let mode = mode.map_or("off", AssignMode::as_str);
+        self.audit_setting(&mut tx, actor, "assignment", team.0, "changed", mode)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! Signing in and out, sessions, API tokens, and the first administrator.
 
 use jiff::SignedDuration;
+use serde_json::json;
+use steward_domain::audit::AuditAction;
 use steward_domain::policy::{check, Action};
 use steward_domain::{validate, Actor, Person, PersonId, Role, TokenId};
 use steward_store::auth::{SessionRecord, TokenRecord};
@@ -92,6 +94,8 @@ impl Service {
         let email_key = format!("email:{email}");
         let keys = vec![email_key.clone(), format!("ip:{}", s.ip)];
         if let Err(retry_after_secs) = self.limiter.attempt(&keys, now) {
+            // Refusals while locked out are not recorded one by one (they cost nothing to make):
+            // the failure that began the lock-out was.
             return Err(ServiceError::RateLimited { retry_after_secs });
         }
         // A malformed address cannot belong to anyone; it is refused like a wrong password, after
@@ -111,7 +115,42 @@ impl Service {
         let ok = verify_password(s.password, hash).await?;
         let person = match person {
             Some(p) if ok && p.active => p,
-            _ => return Err(bad_credentials()),
+            person => {
+                let why = match &person {
+                    None => "unknown address",
+                    Some(p) if !p.active => "deactivated",
+                    Some(_) => "wrong password",
+                };
+                let id = person.as_ref().map(|p| p.id);
+                self.audit_alone(
+                    id,
+                    &email,
+                    AuditAction::SignInFailed,
+                    "",
+                    json!({ "reason": why }),
+                )
+                .await?;
+                if self.limiter.is_locked(&email_key, now) {
+                    self.audit_alone(
+                        id,
+                        &email,
+                        AuditAction::SignInLocked,
+                        "",
+                        json!({ "key": "address" }),
+                    )
+                    .await?;
+                } else if self.limiter.is_locked(&keys[1], now) {
+                    self.audit_alone(
+                        id,
+                        &email,
+                        AuditAction::SignInLocked,
+                        "",
+                        json!({ "key": "client" }),
+                    )
+                    .await?;
+                }
+                return Err(bad_credentials());
+            }
         };
         self.limiter.succeeded(&email_key);
         let secret = new_session_token()?;
@@ -125,6 +164,15 @@ impl Service {
             user_agent: s.user_agent.chars().take(300).collect(),
             ip: s.ip.chars().take(100).collect(),
         })
+        .await?;
+        self.audit_as(
+            &mut tx,
+            Some(person.id),
+            &person.email,
+            AuditAction::SignIn,
+            &format!("person:{}", person.id),
+            json!({}),
+        )
         .await?;
         tx.commit().await?;
         Ok((secret, person))
@@ -162,10 +210,84 @@ impl Service {
 
     /// Ends a session.
     pub async fn sign_out(&self, secret: &str) -> Result<()> {
+        let hash = token_hash(secret);
         let mut tx = self.store.write().await?;
-        tx.delete_session(&token_hash(secret)).await?;
+        let owner = match tx.find_session(&hash).await {
+            Ok((_, p)) => Some(p),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        tx.delete_session(&hash).await?;
+        if let Some(p) = owner {
+            self.audit_as(
+                &mut tx,
+                Some(p.id),
+                &p.email,
+                AuditAction::SignOut,
+                &format!("person:{}", p.id),
+                json!({}),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A person's live sessions (their own; administrators anyone's).
+    pub async fn sessions(&self, actor: &Actor, person: PersonId) -> Result<Vec<SessionRecord>> {
+        check(actor, Action::ManageSessionsOf(person))
+            .map_err(|d| ServiceError::denied(d, "person"))?;
+        Ok(self
+            .store
+            .read()
+            .await?
+            .list_sessions(person, self.now())
+            .await?)
+    }
+
+    /// Ends one of a person's sessions, named by [`SessionRecord::id`]. A session the actor may
+    /// not manage, or that does not exist, is "not found".
+    pub async fn end_session_of(&self, actor: &Actor, person: PersonId, id: &str) -> Result<()> {
+        check(actor, Action::ManageSessionsOf(person))
+            .map_err(|_| ServiceError::NotFound("session"))?;
+        let mut tx = self.store.write().await?;
+        if !tx.delete_session_named(person, id).await? {
+            return Err(ServiceError::NotFound("session"));
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            AuditAction::SessionEnded,
+            &format!("person:{}", person.0),
+            json!({ "session": id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of a person (administrators: "sign out everywhere"; anyone: their own
+    /// other sessions, keeping `keep`). Returns how many ended.
+    pub async fn end_sessions_of(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        keep: Option<&str>,
+    ) -> Result<u64> {
+        check(actor, Action::ManageSessionsOf(person))
+            .map_err(|_| ServiceError::NotFound("person"))?;
+        let mut tx = self.store.write().await?;
+        let n = tx.delete_sessions_of_except(person, keep).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditAction::SessionEnded,
+            &format!("person:{}", person.0),
+            json!({ "sessions": n, "all": keep.is_none() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Whether the session with this hash (from [`Authenticated::session_hash`]) is still live:
@@ -258,6 +380,14 @@ impl Service {
         let mut tx = self.store.write().await?;
         tx.set_password(who.person.id, &hash, false, self.now())
             .await?;
+        self.audit(
+            &mut tx,
+            &who.actor,
+            AuditAction::PasswordChanged,
+            &format!("person:{}", who.person.id),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -271,7 +401,15 @@ impl Service {
         tx.set_password(person, &hash, false, self.now())
             .await
             .not_found_as("person")?;
-        tx.delete_sessions_of(person).await?;
+        let ended = tx.delete_sessions_of(person).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditAction::PasswordSet,
+            &format!("person:{}", person.0),
+            json!({ "sessions_ended": ended }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -320,6 +458,15 @@ impl Service {
                 now,
             )
             .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditAction::TokenCreated,
+            &format!("token:{}", token.id.0),
+            json!({ "owner": person.0, "label": token.label, "prefix": token.prefix,
+                    "expires_at": token.expires_at.map(|t| t.to_string()) }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(TokenCreated { token, secret })
     }
@@ -339,6 +486,14 @@ impl Service {
             .map_err(|_| ServiceError::NotFound("token"))?;
         tx.revoke_token(id, self.now()).await?;
         let token = tx.get_token(id).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditAction::TokenRevoked,
+            &format!("token:{}", id.0),
+            json!({ "owner": token.person_id.0, "label": token.label }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }

@@ -474,6 +474,9 @@ impl Service {
             }
             None => tx.cancel_job(&key).await?,
         }
+        let change = if id.is_some() { "changed" } else { "created" };
+        self.audit_setting(&mut tx, actor, "recurring", saved.id, change, &saved.name)
+            .await?;
         tx.commit().await?;
         Ok(shown(saved, now))
     }
@@ -483,6 +486,8 @@ impl Service {
         let mut tx = self.store.write().await?;
         tx.delete_recurring(id).await.not_found_as("schedule")?;
         tx.cancel_job(&recurring_key(id)).await?;
+        self.audit_setting(&mut tx, actor, "recurring", id, "deleted", "")
+            .await?;
         tx.commit().await?;
         Ok(())
     }

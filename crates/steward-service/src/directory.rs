@@ -1,6 +1,8 @@
 //! Use cases for the directory: organisations, people, teams and categories.
 
+use steward_domain::audit::AuditAction;
 use steward_domain::policy::{check, Action};
+use steward_domain::Named;
 use steward_domain::{
     validate, Actor, Category, CategoryId, Change, EventAction, Field, OrgId, Organisation, Person,
     PersonId, Role, Team, TeamId, TeamMember,
@@ -221,6 +223,7 @@ impl Service {
             }
             None => None,
         };
+        let person_has_password = password_hash.is_some();
         let mut tx = self.store.write().await?;
         if let Some(org) = new.organisation_id {
             tx.get_org(org).await.map_err(|e| match e {
@@ -245,6 +248,18 @@ impl Service {
             )
             .await
             .map_err(taken("e-mail address", &email))?;
+        self.audit(
+            &mut tx,
+            actor,
+            AuditAction::PersonCreated,
+            &format!("person:{}", person.id),
+            serde_json::json!({
+                "email": person.email, "role": person.role.as_str(),
+                "organisation_id": person.organisation_id.map(|o| o.0),
+                "org_access": person.org_access, "password": person_has_password,
+            }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(person)
     }
@@ -311,6 +326,7 @@ impl Service {
         allowed(actor, Action::ManagePeople, "person")?;
         let mut tx = self.store.write().await?;
         let mut p = tx.get_person(id).await.not_found_as("person")?;
+        let before = p.clone();
         let was_active_admin = p.role == Role::Admin && p.active;
         let old_org = p.organisation_id;
         if let Some(e) = patch.email {
@@ -359,6 +375,32 @@ impl Service {
             .map_err(taken("e-mail address", &email))?;
         if !p.active {
             tx.delete_sessions_of(p.id).await?;
+        }
+        // What matters for security: who they are, what they may do, whether they may sign in.
+        let mut changed = serde_json::Map::new();
+        let mut note = |field: &str, old: serde_json::Value, new: serde_json::Value| {
+            if old != new {
+                changed.insert(field.into(), serde_json::json!({ "from": old, "to": new }));
+            }
+        };
+        note("email", before.email.clone().into(), p.email.clone().into());
+        note("role", before.role.as_str().into(), p.role.as_str().into());
+        note(
+            "organisation_id",
+            before.organisation_id.map(|o| o.0).into(),
+            p.organisation_id.map(|o| o.0).into(),
+        );
+        note("org_access", before.org_access.into(), p.org_access.into());
+        note("active", before.active.into(), p.active.into());
+        if !changed.is_empty() {
+            self.audit(
+                &mut tx,
+                actor,
+                AuditAction::PersonChanged,
+                &format!("person:{}", p.id),
+                serde_json::Value::Object(changed),
+            )
+            .await?;
         }
         if p.organisation_id != old_org {
             // A ticket's organisation is its requester's: their tickets move with them.

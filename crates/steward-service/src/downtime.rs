@@ -134,6 +134,16 @@ impl Service {
         }
         let mut tx = self.store.write().await?;
         let saved = tx.set_commitment(&Commitment { service, ..c }).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            steward_domain::audit::AuditAction::SettingsChanged,
+            &format!("commitment:{}", saved.id),
+            serde_json::json!({ "setting": "commitment", "change": "changed",
+                "service": saved.service, "organisation_id": saved.organisation_id.map(|o| o.0),
+                "max_minutes_per_month": saved.max_minutes_per_month }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(saved)
     }

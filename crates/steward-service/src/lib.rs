@@ -4,6 +4,7 @@
 //! transaction. HTTP handlers and the command line call these and nothing below them.
 
 mod assign;
+mod audit;
 mod auth;
 mod automation;
 mod clock;
@@ -27,6 +28,7 @@ mod sla;
 mod tickets;
 mod workspace;
 
+pub use audit::{with_origin, Origin, MAX_AUDIT_PAGE};
 pub use auth::{Authenticated, SignIn, TokenCreated, SESSION_LIFETIME};
 pub use automation::{
     RecurringInput, RecurringTemplate, RecurringTicket, Reminder, TIME_RULES_EVERY,
@@ -74,6 +76,8 @@ pub struct Service {
     auto_close: Option<jiff::SignedDuration>,
     /// Resolved tickets' requesters are asked to rate them this long after (`None`: never).
     surveys: Option<jiff::SignedDuration>,
+    /// Audit entries are deleted this long after (`None`: kept forever).
+    audit_retention: Option<jiff::SignedDuration>,
     /// Signs rule webhooks (HMAC-SHA256), when set.
     webhook_secret: Option<Arc<str>>,
     /// For rule webhooks.
@@ -91,6 +95,7 @@ impl Service {
             mail: Arc::default(),
             auto_close: None,
             surveys: None,
+            audit_retention: None,
             webhook_secret: None,
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))

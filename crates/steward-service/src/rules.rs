@@ -43,6 +43,8 @@ impl Service {
         let rule = tx
             .insert_rule(&name, r.position, r.enabled, &r.def, self.now())
             .await?;
+        self.audit_setting(&mut tx, actor, "rule", rule.id, "created", &name)
+            .await?;
         self.schedule_time_rules(&mut tx).await?;
         tx.commit().await?;
         Ok(rule)
@@ -55,6 +57,8 @@ impl Service {
             .update_rule(id, &name, r.position, r.enabled, &r.def, self.now())
             .await
             .not_found_as("rule")?;
+        self.audit_setting(&mut tx, actor, "rule", id, "changed", &name)
+            .await?;
         self.schedule_time_rules(&mut tx).await?;
         tx.commit().await?;
         Ok(rule)
@@ -64,6 +68,8 @@ impl Service {
         check(actor, Can::ManageServiceLevels).map_err(|d| ServiceError::denied(d, "rule"))?;
         let mut tx = self.store.write().await?;
         tx.delete_rule(id).await.not_found_as("rule")?;
+        self.audit_setting(&mut tx, actor, "rule", id, "deleted", "")
+            .await?;
         self.schedule_time_rules(&mut tx).await?;
         tx.commit().await?;
         Ok(())

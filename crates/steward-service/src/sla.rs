@@ -84,6 +84,8 @@ impl Service {
         def.to_calendar()?;
         let mut tx = self.store.write().await?;
         let c = tx.insert_calendar(&name, &def, self.now()).await?;
+        self.audit_setting(&mut tx, actor, "calendar", c.id, "created", &name)
+            .await?;
         tx.commit().await?;
         Ok(c)
     }
@@ -104,6 +106,8 @@ impl Service {
             .update_calendar(id, &name, &def, self.now())
             .await
             .not_found_as("calendar")?;
+        self.audit_setting(&mut tx, actor, "calendar", id, "changed", &name)
+            .await?;
         tx.commit().await?;
         self.recompute_all_sla().await?;
         Ok(c)
@@ -122,6 +126,8 @@ impl Service {
             }
             Err(e) => return Err(e.into()),
         }
+        self.audit_setting(&mut tx, actor, "calendar", id, "deleted", "")
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -224,6 +230,15 @@ impl Service {
         if created.is_default {
             tx.clear_default_policy(created.id).await?;
         }
+        self.audit_setting(
+            &mut tx,
+            actor,
+            "policy",
+            created.id,
+            "created",
+            &created.name,
+        )
+        .await?;
         tx.commit().await?;
         self.recompute_all_sla().await?;
         Ok(created)
@@ -246,6 +261,8 @@ impl Service {
         if updated.is_default {
             tx.clear_default_policy(updated.id).await?;
         }
+        self.audit_setting(&mut tx, actor, "policy", id, "changed", &updated.name)
+            .await?;
         tx.commit().await?;
         self.recompute_all_sla().await?;
         Ok(updated)
@@ -255,6 +272,8 @@ impl Service {
         allowed(actor, Action::ManageServiceLevels, "policy")?;
         let mut tx = self.store.write().await?;
         tx.delete_policy(id).await.not_found_as("policy")?;
+        self.audit_setting(&mut tx, actor, "policy", id, "deleted", "")
+            .await?;
         tx.commit().await?;
         self.recompute_all_sla().await?;
         Ok(())

@@ -153,6 +153,14 @@ impl Service {
         let expires = now.checked_add(INVITATION_LIFETIME).unwrap_or(now);
         tx.insert_password_link(&token_hash(&secret), person, now, expires)
             .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            steward_domain::audit::AuditAction::InvitationCreated,
+            &format!("person:{}", person.0),
+            serde_json::json!({ "expires_at": expires.to_string() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(secret)
     }
@@ -188,7 +196,16 @@ impl Service {
             return Err(ServiceError::NotFound("link"));
         }
         tx.set_password(person, &hash, false, now).await?;
-        tx.delete_sessions_of(person).await?;
+        let ended = tx.delete_sessions_of(person).await?;
+        self.audit_as(
+            &mut tx,
+            Some(p.id),
+            &p.email,
+            steward_domain::audit::AuditAction::InvitationUsed,
+            &format!("person:{}", p.id),
+            serde_json::json!({ "sessions_ended": ended }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(p)
     }

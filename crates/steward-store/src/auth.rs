@@ -32,6 +32,20 @@ pub struct TokenRecord {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// How many hex digits of a session's hash name it in lists (64 bits: never the same twice for
+/// one person, and not the whole hash).
+pub const SESSION_ID_LEN: usize = 16;
+
+impl SessionRecord {
+    /// The session's public name: the start of its hash (which is not its secret, and cannot be
+    /// turned back into it).
+    pub fn id(&self) -> &str {
+        self.token_hash
+            .get(..SESSION_ID_LEN)
+            .unwrap_or(&self.token_hash)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct SessionPersonRow {
     #[sqlx(flatten)]
@@ -151,6 +165,39 @@ impl Conn {
         self.execute(q("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash))
             .await?;
         Ok(())
+    }
+
+    /// A person's sessions that have not expired, the most recently used first.
+    pub async fn list_sessions(
+        &mut self,
+        person: PersonId,
+        now: Timestamp,
+    ) -> Result<Vec<SessionRecord>> {
+        let rows: Vec<SessionRow> = self
+            .fetch_all(
+                q("SELECT token_hash, person_id, created_at, last_seen_at, expires_at, user_agent, ip
+                   FROM sessions WHERE person_id = $1 AND expires_at > $2
+                   ORDER BY last_seen_at DESC, created_at DESC")
+                .bind(person.0)
+                .bind(ts(now)),
+            )
+            .await?;
+        rows.into_iter().map(SessionRecord::try_from).collect()
+    }
+
+    /// Ends the session of `person` named `id` ([`SessionRecord::id`]); false if there is none.
+    pub async fn delete_session_named(&mut self, person: PersonId, id: &str) -> Result<bool> {
+        if id.len() != SESSION_ID_LEN {
+            return Ok(false);
+        }
+        let n = self
+            .execute(
+                q("DELETE FROM sessions WHERE person_id = $1 AND substr(token_hash, 1, 16) = $2")
+                    .bind(person.0)
+                    .bind(id),
+            )
+            .await?;
+        Ok(n > 0)
     }
 
     /// Ends every session of a person (after a password change or deactivation).

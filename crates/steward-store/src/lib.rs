@@ -15,6 +15,7 @@ mod query;
 mod rows;
 
 pub mod assign;
+pub mod audit;
 pub mod auth;
 pub mod automation;
 pub mod directory;

@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_feedback_reports.sql"),
         postgres: include_str!("../migrations/postgres/0013_feedback_reports.sql"),
     },
+    Migration {
+        version: 14,
+        name: "audit",
+        sqlite: include_str!("../migrations/sqlite/0014_audit.sql"),
+        postgres: include_str!("../migrations/postgres/0014_audit.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

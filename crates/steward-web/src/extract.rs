@@ -319,7 +319,7 @@ impl FromRequestParts<AppState> for ClientMeta {
 
 /// The client's address: the peer, or with `trust_proxy` the address the proxy added last to
 /// `X-Forwarded-For` (the leftmost entries are whatever the client claimed).
-fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
+pub(crate) fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
     if trust_proxy {
         if let Some(ip) = parts
             .headers

@@ -12,6 +12,25 @@ use crate::AppState;
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/// Runs the request with its client address and user agent known to the use cases (for the audit
+/// log).
+pub async fn origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let origin = steward_service::Origin {
+        ip: crate::extract::client_ip(&parts, state.web.trust_proxy),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect(),
+    };
+    let req = Request::from_parts(parts, body);
+    steward_service::with_origin(origin, next.run(req)).await
+}
+
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();

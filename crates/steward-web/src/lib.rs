@@ -3,6 +3,7 @@
 //! business rules. [`app`] builds the router; [`serve`] runs it until a shutdown signal.
 
 pub mod api;
+pub mod audit_data;
 pub mod error;
 pub mod extract;
 mod headers;

@@ -99,7 +99,7 @@ impl ReportQuery {
 
 /// A value for a CSV cell: quoted when needed, and never read as a formula by a spreadsheet
 /// (names come from outside: `=HYPERLINK(…)` must stay text).
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

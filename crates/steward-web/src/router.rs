@@ -10,14 +10,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    automation, categories, downtime, feedback, knowledge, organisations, people, reports, search,
-    session, sla, teams, tickets, tokens, watchers,
+    audit, automation, categories, downtime, feedback, knowledge, organisations, people, reports,
+    search, session, sessions, sla, teams, tickets, tokens, watchers,
 };
 use crate::error::ApiError;
 use crate::pages::{
-    account, admin, agent, assets, automation as automation_pages, feedback as feedback_pages,
-    knowledge as kb_pages, live, notifications, portal, reports as report_pages,
-    search as search_pages, service_levels,
+    account, admin, agent, assets, audit as audit_pages, automation as automation_pages,
+    feedback as feedback_pages, knowledge as kb_pages, live, notifications, portal,
+    reports as report_pages, search as search_pages, service_levels,
 };
 use crate::{headers, metrics, ops, AppState};
 
@@ -47,7 +47,8 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
         (name = "feedback", description = "Satisfaction surveys and the suggestion box"),
         (name = "reports", description = "KPI reports (JSON and CSV) and reports mailed on a schedule"),
         (name = "tokens", description = "API tokens"),
-        (name = "session", description = "Signing in and out; who you are"),
+        (name = "session", description = "Signing in and out; who you are; sessions"),
+        (name = "audit", description = "The audit log (administrators)"),
     )
 )]
 struct ApiDoc;
@@ -165,6 +166,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(session::logout))
         .routes(routes!(session::me))
         .routes(routes!(session::change_password))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::end))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::csv))
+        .routes(routes!(audit::jsonl))
 }
 
 /// The OpenAPI document of the API, generated from the handlers themselves.
@@ -204,6 +210,11 @@ fn page_routes() -> Router<AppState> {
         .route("/account", get(account::account))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/sessions/{id}/end", post(account::end_session))
+        .route(
+            "/account/sessions/end-others",
+            post(account::end_other_sessions),
+        )
         .route(
             "/welcome",
             get(account::welcome_form).post(account::welcome),
@@ -237,6 +248,7 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/agent/admin/canned/{id}", post(admin::update_canned))
         .route("/agent/admin/mail", get(admin::mail))
+        .route("/agent/admin/audit", get(audit_pages::page))
         .route("/agent/admin/sla", get(service_levels::page))
         .route("/agent/admin/automation", get(automation_pages::page))
         .route(
@@ -407,6 +419,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::origin,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

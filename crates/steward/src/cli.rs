@@ -422,9 +422,18 @@ async fn admin(
 ) -> anyhow::Result<()> {
     let store = server::open_store(&config).await?;
     let svc = Service::new(store.clone(), Arc::new(SystemClock));
-    let result = f(&svc).await;
+    // What the command line does is recorded in the audit log as coming from it.
+    let result = steward_service::with_origin(command_line(), f(&svc)).await;
     store.close().await;
     result
+}
+
+/// The origin of what the command line does, for the audit log.
+fn command_line() -> steward_service::Origin {
+    steward_service::Origin {
+        ip: String::new(),
+        user_agent: format!("steward {} (command line)", env!("CARGO_PKG_VERSION")),
+    }
 }
 
 fn read_password_line() -> anyhow::Result<String> {
@@ -559,7 +568,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_mail(server::mail_settings(&config, &svc).await?)
         .with_auto_close(config.tickets.auto_close_days)
         .with_surveys(config.tickets.survey_delay())
+        .with_audit_retention(config.security.audit_retention_days)
         .with_webhook_secret(config.automation.secret()?);
+    svc.schedule_audit_prune().await?;
     if let Some((admin, secret)) = svc.bootstrap_admin(&config.admin_email).await? {
         println!();
         println!("  Steward created the administrator {}.", admin.email);

@@ -56,6 +56,11 @@ auto_close_days = 7
 surveys = true
 survey_delay_hours = 1
 
+# Security.
+[security]
+# Delete audit-log entries after this many days (0: keep them forever).
+audit_retention_days = 365
+
 # Automation rules.
 [automation]
 # Webhooks of rules carry X-Steward-Signature: sha256=<HMAC-SHA256 of the body with this secret>.
@@ -274,6 +279,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub tickets: TicketsConfig,
     #[serde(default)]
+    pub security: SecurityConfig,
+    #[serde(default)]
     pub automation: AutomationConfig,
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
@@ -302,7 +309,24 @@ pub struct Config {
     pub log_level: String,
     pub mail: MailConfig,
     pub tickets: TicketsConfig,
+    pub security: SecurityConfig,
     pub automation: AutomationConfig,
+}
+
+/// The `[security]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Audit entries are deleted after this many days (0: never).
+    pub audit_retention_days: u32,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            audit_retention_days: 365,
+        }
+    }
 }
 
 /// The `[automation]` section.
@@ -387,6 +411,7 @@ impl Default for Config {
             log_level: "info".into(),
             mail: MailConfig::default(),
             tickets: TicketsConfig::default(),
+            security: SecurityConfig::default(),
             automation: AutomationConfig::default(),
         }
     }
@@ -437,6 +462,7 @@ impl fmt::Debug for Config {
             .field("log_level", &self.log_level)
             .field("mail", &self.mail)
             .field("tickets", &self.tickets)
+            .field("security", &self.security)
             .field("automation", &self.automation)
             .finish()
     }
@@ -521,6 +547,7 @@ pub fn load(path: Option<&Path>, overrides: Overrides) -> Result<Config, ConfigE
             .unwrap_or(d.log_level),
         mail: file.mail,
         tickets: file.tickets,
+        security: file.security,
         automation: file.automation,
     })
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one file per group of endpoints. Request types refuse unknown
 //! fields; response types are built from domain values here, never by the domain itself.
 
+pub mod audit;
 pub mod automation;
 pub mod categories;
 pub mod downtime;
@@ -11,6 +12,7 @@ pub mod people;
 pub mod reports;
 pub mod search;
 pub mod session;
+pub mod sessions;
 pub mod sla;
 pub mod teams;
 pub mod tickets;

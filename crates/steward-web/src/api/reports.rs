@@ -124,7 +124,26 @@ pub async fn kpis_csv(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     let r = report(&s, &caller, &q).await?;
-    Ok(csv_response(&r))
+    Ok(export_csv(&s, caller.actor(), &r).await?)
+}
+
+/// A report as a CSV download, recorded in the audit log as an export.
+pub async fn export_csv(
+    s: &AppState,
+    actor: &steward_domain::Actor,
+    r: &steward_service::Report,
+) -> Result<Response, steward_service::ServiceError> {
+    s.service
+        .audit_export(
+            actor,
+            "report",
+            serde_json::json!({
+                "from": r.from.to_string(), "to": r.to.to_string(),
+                "filter": serde_json::to_value(&r.filter).unwrap_or_default(),
+            }),
+        )
+        .await?;
+    Ok(csv_response(r))
 }
 
 /// A report as a CSV download.

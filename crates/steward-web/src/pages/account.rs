@@ -281,6 +281,48 @@ pub struct TokenRow {
     pub revoked: bool,
 }
 
+/// A signed-in browser as listed.
+pub struct SessionRow {
+    pub id: String,
+    pub browser: String,
+    pub ip: String,
+    pub created: String,
+    pub last_seen: String,
+    pub current: bool,
+}
+
+/// A short name for a browser from its user agent ("Firefox on Windows"), or the start of it.
+pub fn browser_name(ua: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .into_iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, n)| n);
+    let system = [
+        ("Windows", "Windows"),
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(k, _)| ua.contains(k))
+    .map(|(_, n)| n);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_string(),
+        _ if ua.trim().is_empty() => "unknown browser".to_string(),
+        _ => ua.chars().take(60).collect(),
+    }
+}
+
 #[derive(askama::Template)]
 #[template(path = "account.html")]
 struct AccountPage {
@@ -288,6 +330,7 @@ struct AccountPage {
     name: String,
     email: String,
     role: &'static str,
+    sessions: Vec<SessionRow>,
     tokens: Vec<TokenRow>,
     new_secret: Option<String>,
 }
@@ -300,7 +343,23 @@ async fn account_page(
 ) -> PageResult {
     let me = &caller.auth.person;
     let tokens = s.service.list_tokens(caller.actor(), me.id).await?;
+    let current = caller.auth.session_hash.as_deref();
+    let sessions = s
+        .service
+        .sessions(caller.actor(), me.id)
+        .await?
+        .into_iter()
+        .map(|x| SessionRow {
+            id: x.id().to_string(),
+            browser: browser_name(&x.user_agent),
+            ip: x.ip.clone(),
+            created: super::when(x.created_at),
+            last_seen: super::when(x.last_seen_at),
+            current: current == Some(x.token_hash.as_str()),
+        })
+        .collect();
     Ok(render(&AccountPage {
+        sessions,
         layout: caller.layout("Your account", "account", super::notice(notice_key)),
         name: me.name.clone(),
         email: me.email.clone(),
@@ -386,6 +445,37 @@ pub async fn revoke_token(
         .revoke_token(caller.actor(), steward_domain::TokenId(id))
         .await?;
     Ok(see_other("/account?notice=revoked"))
+}
+
+/// `POST /account/sessions/{id}/end`: signs one of one's browsers out.
+pub async fn end_session(
+    State(s): State<AppState>,
+    caller: PageCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    s.service
+        .end_session_of(caller.actor(), caller.auth.person.id, &id)
+        .await?;
+    Ok(see_other("/account?notice=session-ended"))
+}
+
+/// `POST /account/sessions/end-others`: signs out every browser but this one.
+pub async fn end_other_sessions(
+    State(s): State<AppState>,
+    caller: PageCaller,
+    Form(f): Form<CsrfOnly>,
+) -> PageResult {
+    caller.check_csrf(&f.csrf)?;
+    s.service
+        .end_sessions_of(
+            caller.actor(),
+            caller.auth.person.id,
+            caller.auth.session_hash.as_deref(),
+        )
+        .await?;
+    Ok(see_other("/account?notice=sessions-ended"))
 }
 
 // ---------------------------------------------------------------- invitations

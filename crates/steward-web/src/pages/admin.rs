@@ -180,6 +180,7 @@ pub struct PersonActionForm {
     role: Option<String>,
     active: Option<String>,
     invite: Option<String>,
+    sign_out: Option<String>,
 }
 
 /// `POST /agent/admin/people/{id}`: change the role, (de)activate, or make a new invitation link.
@@ -201,6 +202,10 @@ pub async fn update_person(
             Some((p.email, format!("/welcome?token={secret}"))),
         )
         .await;
+    }
+    if f.sign_out.is_some() {
+        s.service.end_sessions_of(caller.actor(), id, None).await?;
+        return Ok(see_other("/agent/admin/people?notice=signed-out"));
     }
     let patch = PersonPatch {
         role: blank(&f.role)

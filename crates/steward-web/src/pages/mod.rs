@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod agent;
 pub mod assets;
+pub mod audit;
 pub mod automation;
 pub mod charts;
 pub mod feedback;
@@ -399,6 +400,9 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "saved" => "Saved.",
         "deleted" => "Deleted.",
         "revoked" => "Token revoked.",
+        "session-ended" => "That browser is signed out.",
+        "sessions-ended" => "Every other browser is signed out.",
+        "signed-out" => "Signed out everywhere: every session of that person has ended.",
         "read" => "All notifications marked read.",
         "reminder-set" => "Reminder set: you will be notified then.",
         "reminder-removed" => "Reminder removed.",

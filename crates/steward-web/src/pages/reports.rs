@@ -603,7 +603,7 @@ pub async fn csv(
 ) -> PageResult<Response> {
     let req = q.request(&s.service).await.map_err(PageError::Invalid)?;
     let r = s.service.report(caller.actor(), &req).await?;
-    Ok(crate::api::reports::csv_response(&r))
+    Ok(crate::api::reports::export_csv(&s, caller.actor(), &r).await?)
 }
 
 /// The schedule form.

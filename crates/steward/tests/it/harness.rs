@@ -168,6 +168,31 @@ impl TestApp {
         }
     }
 
+    /// Runs SQL on the database directly, past Steward (to check what the schema itself refuses).
+    /// Returns the database's error message if it refused.
+    pub async fn raw_sql(&self, sql: &str) -> Result<(), String> {
+        use sqlx::Connection;
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let url = Store::sqlite_url_for_dir(dir);
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                let r = sqlx::raw_sql(sql).execute(&mut c).await;
+                c.close().await.unwrap();
+                r.map(|_| ()).map_err(|e| e.to_string())
+            }
+            Cleanup::Schema { url, schema } => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::raw_sql(&format!("SET search_path TO {schema}"))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                let r = sqlx::raw_sql(sql).execute(&mut c).await;
+                c.close().await.unwrap();
+                r.map(|_| ()).map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// The test clock's instant.
     pub fn clock_now(&self) -> Timestamp {
         use steward_service::Clock;

@@ -28,5 +28,6 @@ mod openapi;
 mod ops;
 mod pages;
 mod search;
+mod security;
 mod sla;
 mod story;
