@@ -129,6 +129,7 @@ impl Service {
             (crate::feedback::SURVEY, Some(t)) => self.start_survey(t, &job.payload).await,
             (crate::reports::REPORT_MAIL, _) => self.send_scheduled_report(&job.payload).await,
             (crate::audit::AUDIT_PRUNE, _) => self.prune_audit().await.map(|_| ()),
+            (crate::backup::BACKUP, _) => self.scheduled_backup().await,
             (kind, _) => Err(ServiceError::invalid(
                 "kind",
                 format!("no job of kind {kind:?} exists (made by a newer Steward?)"),

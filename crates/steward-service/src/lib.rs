@@ -7,6 +7,7 @@ mod assign;
 mod audit;
 mod auth;
 mod automation;
+mod backup;
 mod clock;
 mod counts;
 mod directory;
@@ -33,6 +34,7 @@ pub use auth::{Authenticated, SignIn, TokenCreated, SESSION_LIFETIME};
 pub use automation::{
     RecurringInput, RecurringTemplate, RecurringTicket, Reminder, TIME_RULES_EVERY,
 };
+pub use backup::{backup_extension, BackupMade, BackupSchedule};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{NewOrg, NewPersonInput, NewTeam, OrgPatch, PersonPatch, TeamPatch};
 pub use downtime::{DowntimeMonth, NewDowntime};
@@ -78,6 +80,8 @@ pub struct Service {
     surveys: Option<jiff::SignedDuration>,
     /// Audit entries are deleted this long after (`None`: kept forever).
     audit_retention: Option<jiff::SignedDuration>,
+    /// Backups taken by the scheduler (`None`: none).
+    backups: Option<Arc<backup::BackupSchedule>>,
     /// Signs rule webhooks (HMAC-SHA256), when set.
     webhook_secret: Option<Arc<str>>,
     /// For rule webhooks.
@@ -96,6 +100,7 @@ impl Service {
             auto_close: None,
             surveys: None,
             audit_retention: None,
+            backups: None,
             webhook_secret: None,
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))

@@ -147,6 +147,71 @@ impl Conn {
         Ok(())
     }
 
+    /// Rows of any shape, one at a time, each as JSON values read by `kinds` (one per column of
+    /// the result): for copying tables whatever their columns ([`crate::transfer`]).
+    pub(crate) async fn fetch_each_values(
+        &mut self,
+        q: Query,
+        kinds: &[crate::transfer::Kind],
+        each: &mut (dyn FnMut(Vec<serde_json::Value>) -> Result<()> + Send),
+    ) -> Result<()> {
+        use crate::transfer::{blob_value, Kind};
+        use futures_util::TryStreamExt;
+        use serde_json::Value;
+        use sqlx::Row;
+        let Query { sql, args } = q;
+        match &mut self.inner {
+            Inner::Sqlite(h) => {
+                let mut rows = bind_all!(sqlx::query::<Sqlite>(&sql), args).fetch(h.conn());
+                while let Some(r) = rows.try_next().await? {
+                    let mut v = Vec::with_capacity(kinds.len());
+                    for (i, k) in kinds.iter().enumerate() {
+                        v.push(match k {
+                            Kind::Int => r
+                                .try_get::<Option<i64>, _>(i)?
+                                .map_or(Value::Null, Value::from),
+                            // SQLite keeps booleans as integers.
+                            Kind::Bool => r
+                                .try_get::<Option<i64>, _>(i)?
+                                .map_or(Value::Null, |b| Value::Bool(b != 0)),
+                            Kind::Text => r
+                                .try_get::<Option<String>, _>(i)?
+                                .map_or(Value::Null, Value::from),
+                            Kind::Blob => r
+                                .try_get::<Option<Vec<u8>>, _>(i)?
+                                .map_or(Value::Null, |b| blob_value(&b)),
+                        });
+                    }
+                    each(v)?;
+                }
+            }
+            Inner::Postgres(h) => {
+                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
+                while let Some(r) = rows.try_next().await? {
+                    let mut v = Vec::with_capacity(kinds.len());
+                    for (i, k) in kinds.iter().enumerate() {
+                        v.push(match k {
+                            Kind::Int => r
+                                .try_get::<Option<i64>, _>(i)?
+                                .map_or(Value::Null, Value::from),
+                            Kind::Bool => r
+                                .try_get::<Option<bool>, _>(i)?
+                                .map_or(Value::Null, Value::Bool),
+                            Kind::Text => r
+                                .try_get::<Option<String>, _>(i)?
+                                .map_or(Value::Null, Value::from),
+                            Kind::Blob => r
+                                .try_get::<Option<Vec<u8>>, _>(i)?
+                                .map_or(Value::Null, |b| blob_value(&b)),
+                        });
+                    }
+                    each(v)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn fetch_optional<T: Record>(&mut self, q: Query) -> Result<Option<T>> {
         let Query { sql, args } = q;
         Ok(match &mut self.inner {

@@ -29,6 +29,7 @@ pub mod rules;
 pub mod search;
 pub mod sla;
 pub mod tickets;
+pub mod transfer;
 pub mod workspace;
 
 pub use conn::Conn;

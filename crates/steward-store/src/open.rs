@@ -203,6 +203,35 @@ impl Store {
         })
     }
 
+    /// A read-only transaction that sees the database as it is now for as long as it is held,
+    /// whatever is written meanwhile (for exports and backups while Steward serves).
+    pub async fn snapshot(&self) -> Result<Conn> {
+        // Begun in a task of its own, as in `write` (and so that the future is `Send`).
+        let began = |_: tokio::task::JoinError| StoreError::Database(sqlx::Error::WorkerCrashed);
+        Ok(match &self.pools {
+            // A deferred transaction on a WAL database keeps the snapshot of its first read.
+            Pools::Sqlite { read, .. } => {
+                let pool = read.clone();
+                let tx = tokio::spawn(async move { pool.begin().await })
+                    .await
+                    .map_err(began)??;
+                Conn::sqlite_tx(tx)
+            }
+            Pools::Postgres(p) => {
+                let pool = p.clone();
+                let tx = tokio::spawn(async move { pool.begin().await })
+                    .await
+                    .map_err(began)??;
+                let mut c = Conn::pg_tx(tx);
+                c.execute(crate::query::q(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                ))
+                .await?;
+                c
+            }
+        })
+    }
+
     pub(crate) fn pg_pool(&self) -> Option<&PgPool> {
         match &self.pools {
             Pools::Postgres(p) => Some(p),

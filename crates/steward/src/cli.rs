@@ -90,6 +90,31 @@ enum Command {
     /// The search indexes
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Take a consistent backup while Steward runs: a copy of the SQLite database (attachments
+    /// included), or a logical export of PostgreSQL
+    Backup {
+        /// The file to write (it must not exist)
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Restore a backup (or an export) into an empty data directory or database, and check it
+    Restore {
+        /// A file written by `steward backup` or `steward export`
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+    /// Write the whole database as JSON lines (to move between SQLite and PostgreSQL)
+    Export {
+        /// The file to write (it must not exist)
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Load a file written by `steward export` into an empty database
+    Import {
+        /// The export to load
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
     /// Fill the database with demo data: a year of a service desk's tickets with their
     /// conversations, organisations, people, teams, service levels and help articles
     Demo(DemoArgs),
@@ -319,6 +344,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             admin(config, |svc| Box::pin(reindex(svc))).await
         }
         Command::Demo(args) => demo(config, args).await,
+        Command::Backup { to } => crate::backup::backup(config, to).await,
+        Command::Restore { from } => crate::backup::restore(config, from).await,
+        Command::Export { to } => crate::backup::export(config, to).await,
+        Command::Import { from } => crate::backup::import(config, from).await,
     }
 }
 
@@ -429,7 +458,7 @@ async fn admin(
 }
 
 /// The origin of what the command line does, for the audit log.
-fn command_line() -> steward_service::Origin {
+pub(crate) fn command_line() -> steward_service::Origin {
     steward_service::Origin {
         ip: String::new(),
         user_agent: format!("steward {} (command line)", env!("CARGO_PKG_VERSION")),
@@ -569,8 +598,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_auto_close(config.tickets.auto_close_days)
         .with_surveys(config.tickets.survey_delay())
         .with_audit_retention(config.security.audit_retention_days)
+        .with_backups(config.backup_schedule())
         .with_webhook_secret(config.automation.secret()?);
     svc.schedule_audit_prune().await?;
+    svc.schedule_backups().await?;
     if let Some((admin, secret)) = svc.bootstrap_admin(&config.admin_email).await? {
         println!();
         println!("  Steward created the administrator {}.", admin.email);

@@ -61,6 +61,14 @@ survey_delay_hours = 1
 # Delete audit-log entries after this many days (0: keep them forever).
 audit_retention_days = 365
 
+# Backups taken by Steward while it runs (see docs/operations.md): a copy of the SQLite database,
+# or a logical export of PostgreSQL, every every_hours hours (0: never), the newest keep kept.
+[backup]
+every_hours = 24
+keep = 7
+# Default: the backups directory inside data_dir. Better on another disk.
+# dir = "/var/backups/steward"
+
 # Automation rules.
 [automation]
 # Webhooks of rules carry X-Steward-Signature: sha256=<HMAC-SHA256 of the body with this secret>.
@@ -281,6 +289,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub security: SecurityConfig,
     #[serde(default)]
+    pub backup: BackupConfig,
+    #[serde(default)]
     pub automation: AutomationConfig,
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
@@ -310,7 +320,45 @@ pub struct Config {
     pub mail: MailConfig,
     pub tickets: TicketsConfig,
     pub security: SecurityConfig,
+    pub backup: BackupConfig,
     pub automation: AutomationConfig,
+}
+
+/// The `[backup]` section.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Hours between backups (0: none).
+    pub every_hours: u32,
+    /// How many are kept.
+    pub keep: u32,
+    /// Where (default: `backups` in the data directory).
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            every_hours: 24,
+            keep: 7,
+            dir: None,
+        }
+    }
+}
+
+impl Config {
+    /// The backup schedule in effect (`None`: no scheduled backups).
+    pub fn backup_schedule(&self) -> Option<steward_service::BackupSchedule> {
+        (self.backup.every_hours > 0).then(|| steward_service::BackupSchedule {
+            dir: self
+                .backup
+                .dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("backups")),
+            every: jiff::SignedDuration::from_hours(i64::from(self.backup.every_hours)),
+            keep: self.backup.keep.max(1) as usize,
+        })
+    }
 }
 
 /// The `[security]` section.
@@ -412,6 +460,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             tickets: TicketsConfig::default(),
             security: SecurityConfig::default(),
+            backup: BackupConfig::default(),
             automation: AutomationConfig::default(),
         }
     }
@@ -463,6 +512,7 @@ impl fmt::Debug for Config {
             .field("mail", &self.mail)
             .field("tickets", &self.tickets)
             .field("security", &self.security)
+            .field("backup", &self.backup)
             .field("automation", &self.automation)
             .finish()
     }
@@ -548,6 +598,7 @@ pub fn load(path: Option<&Path>, overrides: Overrides) -> Result<Config, ConfigE
         mail: file.mail,
         tickets: file.tickets,
         security: file.security,
+        backup: file.backup,
         automation: file.automation,
     })
 }

@@ -26,7 +26,8 @@ fn version_help_and_config_example() {
     let out = steward(&dir).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for cmd in [
-        "serve", "migrate", "config", "user", "org", "token", "mail", "search",
+        "serve", "migrate", "config", "user", "org", "token", "mail", "search", "backup",
+        "restore", "export", "import",
     ] {
         assert!(help.contains(cmd), "{cmd} missing from --help");
     }

@@ -168,6 +168,14 @@ impl TestApp {
         }
     }
 
+    /// The database's URL, as the command line takes it (`--database-url`).
+    pub fn database_url(&self) -> String {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => Store::sqlite_url_for_dir(dir),
+            Cleanup::Schema { url, schema } => pg_url_in_schema(url, schema),
+        }
+    }
+
     /// Runs SQL on the database directly, past Steward (to check what the schema itself refuses).
     /// Returns the database's error message if it refused.
     pub async fn raw_sql(&self, sql: &str) -> Result<(), String> {
@@ -297,6 +305,25 @@ impl TestApp {
         self.call(Method::PATCH, path, Some(token), Some(body))
             .await
     }
+}
+
+/// A PostgreSQL URL whose connections use `schema`.
+pub fn pg_url_in_schema(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
+}
+
+/// A new, empty PostgreSQL schema for a test (`None` without PostgreSQL); drop it with
+/// [`drop_pg_schema`].
+pub async fn new_pg_schema() -> Option<(String, String)> {
+    let url = std::env::var(PG_VAR).ok()?;
+    let name = unique_name();
+    pg_execute(&url, &format!("CREATE SCHEMA {name}")).await;
+    Some((url, name))
+}
+
+pub async fn drop_pg_schema(url: &str, schema: &str) {
+    pg_execute(url, &format!("DROP SCHEMA {schema} CASCADE")).await;
 }
 
 async fn pg_execute(url: &str, sql: &str) {

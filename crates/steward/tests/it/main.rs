@@ -13,6 +13,7 @@ mod harness;
 mod auth;
 mod authz;
 mod automation;
+mod backup;
 mod bad_input;
 mod browser;
 mod cli;
