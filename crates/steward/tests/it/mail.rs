@@ -453,6 +453,10 @@ impl Capture {
         .unwrap()
     }
 
+    pub(crate) fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
     pub(crate) fn mails(&self) -> Vec<(String, String)> {
         self.received.lock().unwrap().clone()
     }

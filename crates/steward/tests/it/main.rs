@@ -17,6 +17,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod cli;
+mod crash;
 mod demo;
 mod dovecot;
 mod feedback;
