@@ -201,9 +201,15 @@ impl Service {
             .checked_add(TOUCH_EVERY)
             .is_ok_and(|t| t <= now)
         {
-            let mut tx = self.store.write().await?;
-            tx.touch_session(&hash, now).await?;
-            tx.commit().await?;
+            // Best effort: a database that cannot write (a full disk) still lets people read.
+            let touched = async {
+                let mut tx = self.store.write().await?;
+                tx.touch_session(&hash, now).await?;
+                tx.commit().await
+            };
+            if let Err(e) = touched.await {
+                tracing::warn!(error = %e, "cannot record a session's last use");
+            }
         }
         Ok(Authenticated::new(person, None, Some(hash)))
     }
@@ -345,9 +351,15 @@ impl Service {
             .last_used_at
             .is_none_or(|t| t.checked_add(TOUCH_EVERY).is_ok_and(|t| t <= now));
         if stale {
-            let mut tx = self.store.write().await?;
-            tx.touch_token(token.id, now).await?;
-            tx.commit().await?;
+            // Best effort, as for sessions.
+            let touched = async {
+                let mut tx = self.store.write().await?;
+                tx.touch_token(token.id, now).await?;
+                tx.commit().await
+            };
+            if let Err(e) = touched.await {
+                tracing::warn!(error = %e, "cannot record a token's last use");
+            }
         }
         Ok(Authenticated::new(person, Some(token.id), None))
     }

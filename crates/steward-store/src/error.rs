@@ -39,8 +39,52 @@ impl StoreError {
                     | sqlx::Error::Tls(_)
                     | sqlx::Error::WorkerCrashed
             )
-        )
+        ) || self.is_storage_problem()
+            || match self.database_code() {
+                // Busy past the timeout; cannot open the file.
+                Some(Code::Sqlite(n)) => matches!(n & 0xff, 5 | 14),
+                // Shutting down, starting, no connection, too many connections.
+                Some(Code::Postgres(c)) => {
+                    matches!(c.as_str(), "57P01" | "57P02" | "57P03" | "53300")
+                        || c.starts_with("08")
+                }
+                None => false,
+            }
     }
+
+    /// The database cannot store anything now: its disk is full, it is read-only, or writing
+    /// failed (SQLite `FULL`, `READONLY`, `IOERR`; PostgreSQL `disk_full`, out of memory,
+    /// `read_only_sql_transaction`). Nothing was changed; it passes when space or write access
+    /// returns.
+    pub fn is_storage_problem(&self) -> bool {
+        match self.database_code() {
+            // SQLite's extended codes keep the primary code in the low byte.
+            Some(Code::Sqlite(n)) => matches!(n & 0xff, 8 | 10 | 13),
+            Some(Code::Postgres(c)) => matches!(c.as_str(), "53100" | "53200" | "25006"),
+            None => false,
+        }
+    }
+
+    fn database_code(&self) -> Option<Code> {
+        let StoreError::Database(sqlx::Error::Database(db)) = self else {
+            return None;
+        };
+        let code = db.code()?.into_owned();
+        if db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .is_some()
+        {
+            Some(Code::Postgres(code))
+        } else {
+            code.parse().ok().map(Code::Sqlite)
+        }
+    }
+}
+
+/// A database's own error code: SQLite's (extended) result code, or PostgreSQL's SQLSTATE.
+enum Code {
+    Sqlite(i64),
+    Postgres(String),
 }
 
 impl From<sqlx::Error> for StoreError {

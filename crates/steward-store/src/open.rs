@@ -188,9 +188,27 @@ impl Store {
             // cannot fail half-way because another process wrote in between.
             Pools::Sqlite { write, .. } => {
                 let pool = write.clone();
-                let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
-                    .await
-                    .map_err(began)??;
+                let tx = tokio::spawn(async move {
+                    match pool.begin_with("BEGIN IMMEDIATE").await {
+                        // When a write fails because the disk is full, SQLite rolls the
+                        // transaction back by itself; sqlx's own ROLLBACK then fails and leaves the
+                        // connection believing it is still inside a transaction, refusing every
+                        // later one. Replace such a connection, so that writes work again as soon
+                        // as there is space.
+                        Err(sqlx::Error::InvalidSavePointStatement) => {
+                            tracing::warn!(
+                                "replacing the SQLite writer connection after a failed rollback"
+                            );
+                            if let Ok(stuck) = pool.acquire().await {
+                                let _ = stuck.close().await;
+                            }
+                            pool.begin_with("BEGIN IMMEDIATE").await
+                        }
+                        r => r,
+                    }
+                })
+                .await
+                .map_err(began)??;
                 Conn::sqlite_tx(tx)
             }
             Pools::Postgres(p) => {

@@ -105,6 +105,18 @@ impl From<ServiceError> for ApiError {
                 retry_after: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", e.to_string())
             },
+            ServiceError::Unavailable(source) if source.is_storage_problem() => {
+                tracing::error!(error = %source, "the database cannot store anything");
+                ApiError {
+                    retry_after: Some(30),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "storage_unavailable",
+                        "the database cannot store anything right now (its disk is full or it is \
+                         read-only); nothing was changed: try again later",
+                    )
+                }
+            }
             ServiceError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 ApiError::new(

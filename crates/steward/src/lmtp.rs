@@ -159,6 +159,11 @@ async fn session(sock: TcpStream, peer: SocketAddr, service: Service) -> std::io
                                 tracing::info!(%peer, recipient = %rcpt, outcome = ?what, "LMTP delivery");
                                 b"250 2.0.0 stored\r\n".to_vec()
                             }
+                            Err(ServiceError::Unavailable(e)) if e.is_storage_problem() => {
+                                tracing::error!(error = %e, "LMTP: the database cannot store anything");
+                                b"452 4.3.1 insufficient system storage; try again later\r\n"
+                                    .to_vec()
+                            }
                             Err(ServiceError::Unavailable(e)) => {
                                 tracing::warn!(error = %e, "LMTP: database unavailable");
                                 b"451 4.3.0 try again later\r\n".to_vec()

@@ -255,6 +255,8 @@ pub enum PageError {
     /// The input was refused; the message says why.
     Invalid(String),
     Unavailable,
+    /// The database cannot store anything (disk full, read-only).
+    StorageUnavailable,
     Internal,
 }
 
@@ -272,6 +274,10 @@ impl From<ServiceError> for PageError {
                 "Too many attempts. Try again in {} minutes.",
                 retry_after_secs.div_ceil(60)
             )),
+            ServiceError::Unavailable(e) if e.is_storage_problem() => {
+                tracing::error!(error = %e, "the database cannot store anything");
+                PageError::StorageUnavailable
+            }
             ServiceError::Unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
                 PageError::Unavailable
@@ -299,6 +305,14 @@ impl IntoResponse for PageError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Temporarily unavailable",
                 "Steward cannot reach its database right now. Try again in a moment.".to_string(),
+            ),
+            PageError::StorageUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Cannot save right now",
+                "Steward's database cannot store anything at the moment (its disk is full or it \
+                 is read-only). Nothing was changed. Try again later; the administrators have \
+                 been told in the log."
+                    .to_string(),
             ),
             PageError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,

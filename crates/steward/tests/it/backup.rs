@@ -388,7 +388,7 @@ fn same_rows(a: &[String], b: &[String]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_export_moves_a_desk_to_postgresql_and_back() {
     let Some((pg, schema)) = new_pg_schema().await else {
-        eprintln!("SKIPPED: the_export_moves_a_desk_to_postgresql_and_back (set STEWARD_TEST_POSTGRES_URL)");
+        crate::harness::skipped("on PostgreSQL: the_export_moves_a_desk_to_postgresql_and_back (set STEWARD_TEST_POSTGRES_URL)");
         return;
     };
     let app = TestApp::start(Db::Sqlite).await.unwrap();

@@ -40,7 +40,13 @@ fn free_port() -> u16 {
 /// Starts `steward serve`; returns the process and its base URL once it is ready.
 async fn start(config: &Path) -> (Child, String) {
     let mut child = steward()
-        .args(["--config", config.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -109,7 +115,10 @@ async fn deliver(port: u16, todo: Vec<usize>, acked: Arc<Mutex<Vec<usize>>>) {
             }
             reply!();
         }
-        if w.write_all(format!("{}.\r\n", mail(i)).as_bytes()).await.is_err() {
+        if w.write_all(format!("{}.\r\n", mail(i)).as_bytes())
+            .await
+            .is_err()
+        {
             return;
         }
         let answer = reply!();
@@ -150,15 +159,37 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
     .unwrap();
     let cfg = config.to_str().unwrap();
     let ok = |out: std::process::Output| {
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
     ok(steward()
-        .args(["--config", cfg, "user", "create", "--email", "admin@msp.example", "--name", "Admin", "--role", "admin"])
+        .args([
+            "--config",
+            cfg,
+            "user",
+            "create",
+            "--email",
+            "admin@msp.example",
+            "--name",
+            "Admin",
+            "--role",
+            "admin",
+        ])
         .output()
         .unwrap());
     let token = ok(steward()
-        .args(["--config", cfg, "token", "create", "--email", "admin@msp.example"])
+        .args([
+            "--config",
+            cfg,
+            "token",
+            "create",
+            "--email",
+            "admin@msp.example",
+        ])
         .output()
         .unwrap());
 
@@ -228,7 +259,11 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
     let again: Vec<usize> = (0..=last).filter(|i| !acked.contains(i)).collect();
     let acked_again: Arc<Mutex<Vec<usize>>> = Arc::default();
     deliver(lmtp, again.clone(), acked_again.clone()).await;
-    assert_eq!(acked_again.lock().unwrap().len(), again.len(), "all delivered after the restart");
+    assert_eq!(
+        acked_again.lock().unwrap().len(),
+        again.len(),
+        "all delivered after the restart"
+    );
 
     let db = dir.join("data").join("steward.db");
     // Every message stored exactly once.
@@ -253,15 +288,15 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 200, "ticket {id} was answered 201 before the kill");
+        assert_eq!(
+            res.status(),
+            200,
+            "ticket {id} was answered 201 before the kill"
+        );
     }
     // The outbox: everything not held by a sender that died is sent, each once.
-    let now_us = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_micros() as i64
-    };
+    // Steward's clock, the system's (the server runs on it).
+    let now_us = || steward_service::Clock::now(&steward_service::SystemClock).as_microsecond();
     wait_for("the outbox to be sent", || {
         let (db, sql) = (
             db.clone(),
@@ -273,12 +308,13 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
         async move { query::<(i64,)>(&db, &sql).await[0].0 == 0 }
     })
     .await;
-    let outbox: Vec<(String, String)> =
-        query(&db, "SELECT message_id, status FROM outbox").await;
+    let outbox: Vec<(String, String)> = query(&db, "SELECT message_id, status FROM outbox").await;
     let mut sent: BTreeMap<String, usize> = BTreeMap::new();
     for (_, text) in smtp.mails() {
         let id = header(&text, "Message-ID").unwrap();
-        *sent.entry(id.trim_matches(|c| c == '<' || c == '>').to_string()).or_default() += 1;
+        *sent
+            .entry(id.trim_matches(|c| c == '<' || c == '>').to_string())
+            .or_default() += 1;
     }
     let mut held = 0;
     for (message_id, status) in &outbox {
@@ -293,11 +329,21 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
             held += 1;
         }
     }
-    assert!(held <= 1, "at most the one message in flight is held: {held}");
-    assert!(sent.keys().all(|k| outbox.iter().any(|(m, _)| m == k)), "nothing sent that is not in the outbox");
+    assert!(
+        held <= 1,
+        "at most the one message in flight is held: {held}"
+    );
+    assert!(
+        sent.keys().all(|k| outbox.iter().any(|(m, _)| m == k)),
+        "nothing sent that is not in the outbox"
+    );
     // (Acknowledgements to one sender are limited per hour, against mail loops: not every
     // request gets one.)
-    assert!(outbox.len() >= 20, "requests are acknowledged by mail: {}", outbox.len());
+    assert!(
+        outbox.len() >= 20,
+        "requests are acknowledged by mail: {}",
+        outbox.len()
+    );
     eprintln!(
         "crash test: {} messages acknowledged before the kill, {} delivered again after it, {} API writes, {} mails in the outbox, {held} held by the killed sender",
         acked.len(),

@@ -307,6 +307,13 @@ impl TestApp {
     }
 }
 
+/// Says on the real standard error (past the test harness's capture) that a test was skipped:
+/// `SKIPPED {why}`. `.ci/run` fails on the kinds it must never skip.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {why}");
+}
+
 /// A PostgreSQL URL whose connections use `schema`.
 pub fn pg_url_in_schema(url: &str, schema: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };

@@ -21,6 +21,7 @@ mod crash;
 mod demo;
 mod dovecot;
 mod feedback;
+mod full_disk;
 mod imap;
 mod knowledge;
 mod live;
