@@ -189,12 +189,85 @@ pub fn password(s: &str) -> Result<(), DomainError> {
             format!("must be at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
+    if is_common_password(s) {
+        return Err(DomainError::invalid(
+            "password",
+            "is too easy to guess: it is in lists of breached passwords, or is one of them with a \
+             few characters added or repeated. Choose a few unrelated words instead",
+        ));
+    }
     Ok(())
+}
+
+/// The most common passwords of public breaches (`data/common-passwords.txt`), lower-cased.
+fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect()
+    })
+}
+
+/// Whether a password is a breached one, in any case, or one with a few digits or symbols before
+/// or after it, or repeated; or is made of very few different characters.
+pub fn is_common_password(s: &str) -> bool {
+    let lower = s.to_lowercase();
+    let set = common_passwords();
+    let listed = |w: &str| w.chars().count() >= 4 && set.contains(w);
+    if listed(&lower) {
+        return true;
+    }
+    let not_letter = |c: char| !c.is_alphabetic();
+    // "Password2024!", "123dragon": a listed word with a few characters around it.
+    let core = lower.trim_matches(not_letter);
+    if lower.chars().count() - core.chars().count() <= 6 && listed(core) {
+        return true;
+    }
+    // "dragondragon", "abcabcabcabc".
+    let chars: Vec<char> = lower.chars().collect();
+    for unit in 1..=chars.len() / 2 {
+        if chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit]) {
+            return true;
+        }
+    }
+    let distinct: std::collections::HashSet<char> = chars.iter().copied().collect();
+    distinct.len() < 4
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_passwords_are_refused() {
+        for weak in [
+            "password12",
+            "Password123!",
+            "qwertyuiop",
+            "1234567890",
+            "iloveyou2024",
+            "2024Dragon!!",
+            "dragondragon",
+            "aaaaaaaaaaaa",
+            "abababababab",
+            "1212121212",
+            "Football1234",
+        ] {
+            assert!(password(weak).is_err(), "{weak} passes");
+        }
+        for fine in [
+            "correct horse battery staple",
+            "a long enough password",
+            "tulip-crane-velvet-93",
+            "Kx7#pQ2!vRm9",
+        ] {
+            assert_eq!(password(fine), Ok(()), "{fine}");
+        }
+        assert!(common_passwords().len() > 40_000);
+    }
 
     #[test]
     fn subjects_are_trimmed_and_bounded() {

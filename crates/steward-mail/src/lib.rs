@@ -5,6 +5,7 @@
 
 mod automatic;
 mod fold;
+pub mod hostile;
 mod parse;
 mod render;
 mod sanitize;

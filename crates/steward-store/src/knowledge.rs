@@ -288,7 +288,11 @@ impl Conn {
         note: &str,
         now: Timestamp,
     ) -> Result<Article> {
-        let version = expected_version + 1;
+        // A version no article can have moved on from (a client's nonsense) is a conflict, not
+        // an overflow.
+        let version = expected_version
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Conflict("articles_version".into()))?;
         let n = self
             .execute(
                 q("UPDATE articles SET title = $1, body = $2, category_id = $3, visibility = $4, status = $5,

@@ -78,4 +78,36 @@ mod tests {
             }
         }
     }
+
+    /// The shared hostile set (`steward_mail::hostile`): as raw HTML in Markdown, as link and
+    /// image targets, each alone and all together.
+    #[test]
+    fn the_hostile_set_never_reaches_the_page() {
+        use steward_mail::hostile::{findings, payloads};
+        let mut cases: Vec<String> = vec![];
+        for p in payloads() {
+            cases.push(p.to_string());
+            cases.push(format!("Some text\n\n{p}\n\nmore *text*"));
+            cases.push(format!("[x]({p})"));
+            cases.push(format!("![x]({p})"));
+            cases.push(format!("<{p}>"));
+        }
+        for scheme in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "&#106;avascript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            cases.push(format!("[x]({scheme})"));
+            cases.push(format!("[x][r]\n\n[r]: {scheme}"));
+            cases.push(format!("<{scheme}>"));
+        }
+        cases.push(payloads().join("\n"));
+        for md in &cases {
+            let html = to_html(md);
+            let f = findings(&html);
+            assert!(f.is_empty(), "{md:?}\n  became {html}\n  with {f:?}");
+        }
+    }
 }

@@ -179,7 +179,85 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .nest("/api/v1", api_routes())
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    doc
+    merge_flattened(doc)
+}
+
+/// A request type with a `#[serde(flatten)]` field becomes `allOf` of its own fields and the
+/// flattened type's, and when both refuse unknown fields (`additionalProperties: false`) no
+/// object can satisfy the two at once: client generators and schema-driven fuzzers give up. The
+/// parts of an `allOf` are merged into one object with all the properties (which is what the API
+/// accepts), keeping `additionalProperties: false` on the whole.
+fn merge_flattened(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use serde_json::{Map, Value};
+    let Ok(mut v) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    let schemas = v
+        .pointer("/components/schemas")
+        .cloned()
+        .unwrap_or(Value::Null);
+    fn resolve<'a>(part: &'a Value, schemas: &'a Value) -> &'a Value {
+        match part
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            Some(name) => schemas.get(name).unwrap_or(part),
+            None => part,
+        }
+    }
+    fn walk(v: &mut Value, schemas: &Value) {
+        match v {
+            Value::Object(o) => {
+                let merged = o.get("allOf").and_then(Value::as_array).and_then(|parts| {
+                    let mut props = Map::new();
+                    let mut required: Vec<Value> = vec![];
+                    let mut closed = false;
+                    for part in parts {
+                        let part = resolve(part, schemas);
+                        // Only plain objects merge; anything else stays as it is.
+                        part.get("properties")?
+                            .as_object()
+                            .map(|p| props.extend(p.clone()))?;
+                        if let Some(r) = part.get("required").and_then(Value::as_array) {
+                            required.extend(r.iter().cloned());
+                        }
+                        closed |= part.get("additionalProperties") == Some(&Value::Bool(false));
+                    }
+                    Some((props, required, closed))
+                });
+                if let Some((props, required, closed)) = merged {
+                    o.remove("allOf");
+                    o.insert("type".into(), "object".into());
+                    o.insert("properties".into(), Value::Object(props));
+                    if !required.is_empty() {
+                        o.insert("required".into(), Value::Array(required));
+                    }
+                    if closed {
+                        o.insert("additionalProperties".into(), Value::Bool(false));
+                    }
+                }
+                for (_, child) in o.iter_mut() {
+                    walk(child, schemas);
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|c| walk(c, schemas)),
+            _ => {}
+        }
+    }
+    walk(&mut v, &schemas);
+    serde_json::from_value(v).unwrap_or(doc)
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("a request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "something went wrong on our side; it has been logged",
+    )
+    .into_response()
 }
 
 async fn api_not_found() -> ApiError {
@@ -429,6 +507,9 @@ pub fn app(state: AppState) -> Router {
             metrics::track,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A bug that panics in a handler answers 500 (and is logged) instead of dropping the
+        // connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

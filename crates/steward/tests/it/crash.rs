@@ -8,12 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
+use crate::harness::Process;
 use crate::mail::{header, Capture};
 
 fn steward() -> Command {
@@ -38,7 +39,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts `steward serve`; returns the process and its base URL once it is ready.
-async fn start(config: &Path) -> (Child, String) {
+async fn start(config: &Path) -> (Process, String) {
     let mut child = steward()
         .args([
             "--config",
@@ -61,6 +62,7 @@ async fn start(config: &Path) -> (Child, String) {
         }
         panic!("serve stopped before it was ready");
     });
+    let child = Process(child);
     let addr = tokio::time::timeout(Duration::from_secs(60), addr)
         .await
         .expect("serve did not become ready within 60 s")
@@ -238,11 +240,11 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
+        .args(["-KILL", &child.0.id().to_string()])
         .status()
         .unwrap()
         .success());
-    child.wait().unwrap();
+    child.0.wait().unwrap();
     for m in mailers {
         m.await.unwrap();
     }
@@ -353,10 +355,10 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
     );
 
     Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
-    child.wait().unwrap();
+    child.0.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -148,13 +148,15 @@ async fn a_full_disk_means_503_and_recovery() {
         .output()
         .unwrap();
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let mut child = steward()
-        .args(["--config", cfg, "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut child = crate::harness::Process(
+        steward()
+            .args(["--config", cfg, "serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
     let base = tokio::task::spawn_blocking(move || {
         BufReader::new(stdout)
             .lines()
@@ -238,10 +240,10 @@ async fn a_full_disk_means_503_and_recovery() {
     );
 
     Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
-    assert!(child.wait().unwrap().success(), "stops cleanly");
+    assert!(child.0.wait().unwrap().success(), "stops cleanly");
     let check = steward_store::transfer::check_sqlite_file(&data.join("steward.db"))
         .await
         .expect("the database is sound");

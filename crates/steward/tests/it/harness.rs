@@ -307,6 +307,18 @@ impl TestApp {
     }
 }
 
+/// A child process that is killed when dropped, so that a failing test leaves no server behind.
+pub struct Process(pub std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Says on the real standard error (past the test harness's capture) that a test was skipped:
 /// `SKIPPED {why}`. `.ci/run` fails on the kinds it must never skip.
 pub fn skipped(why: &str) {

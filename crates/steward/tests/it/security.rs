@@ -468,3 +468,86 @@ async fn the_account_and_audit_pages(app: &TestApp) {
     assert_eq!(one.get("/agent").await.0, StatusCode::SEE_OTHER);
 }
 on_both!(the_account_and_audit_pages);
+
+/// The part of a page between `start` and the next `end` (panics when missing).
+fn region<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let at = html
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in the page"));
+    let rest = &html[at + start.len()..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+/// The hostile-HTML set (`steward_mail::hostile`) through mail and the knowledge base, to the
+/// pages that show them: the formatted mail on the ticket page, search snippets, the article in
+/// the agent workspace and the portal.
+async fn hostile_html_never_reaches_a_page(app: &TestApp) {
+    use crate::pages::{with_password, Page};
+    use steward_mail::hostile::{findings, payloads};
+    with_password(app, "tech@msp.example", Role::Technician, None).await;
+    let (_, tech) = app
+        .person("writer@msp.example", Role::Technician, None, false)
+        .await;
+    let all = payloads().join("\n");
+    let mailbox = steward_service::Mailbox {
+        address: "help@msp.example".into(),
+        team: None,
+        ticket_type: steward_domain::TicketType::Incident,
+        category: None,
+    };
+    let desk = app
+        .service
+        .clone()
+        .with_mail(steward_service::MailSettings {
+            mailboxes: vec![mailbox.clone()],
+            ..Default::default()
+        });
+    let raw = format!(
+        "From: Mallory <mallory@evil.example>\r\nTo: help@msp.example\r\nSubject: kaleidoscope\r\nMessage-ID: <hostile@evil.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nkaleidoscope {all}\r\n--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>kaleidoscope</p>{all}\r\n--B--\r\n"
+    );
+    let number = match desk.ingest_mail(&mailbox, raw.as_bytes()).await.unwrap() {
+        steward_service::Ingested::Created { number, .. } => number,
+        other => panic!("{other:?}"),
+    };
+    let page = Page::sign_in(app, "tech@msp.example", "a long enough password").await;
+    let (status, html, _) = page.get(&format!("/agent/tickets/{number}")).await;
+    assert_eq!(status.as_u16(), 200);
+    let shown = region(&html, "<div class=\"html-body\">", "</div></details>");
+    assert!(shown.contains("a plain link, which must stay"), "{shown}");
+    assert_eq!(findings(shown), Vec::<String>::new(), "the formatted mail");
+    // The text version is shown as text: every payload escaped.
+    let text = region(&html, "<div class=\"body\">", "</div>");
+    assert!(
+        text.contains("&#60;script&#62;") || text.contains("&lt;script&gt;"),
+        "{text}"
+    );
+    assert_eq!(findings(text), Vec::<String>::new(), "the text version");
+    let (_, html, _) = page.get("/agent/search?q=kaleidoscope").await;
+    let snippet = region(&html, "<p class=\"snippet\">", "</p>");
+    assert!(snippet.contains("<mark>"), "{snippet}");
+    assert_eq!(findings(snippet), Vec::<String>::new(), "search snippets");
+
+    // An article written with all of it, published for everyone.
+    let article = expect(
+        app.post(
+            "/api/v1/articles",
+            &tech,
+            json!({"title": "Hostile", "body": format!("kaleidoscope\n\n{all}\n\n[x](javascript:alert(1))"),
+                   "status": "published", "visibility": "public"}),
+        )
+        .await,
+        201,
+    );
+    let id = article["id"].as_i64().unwrap();
+    for path in [format!("/agent/kb/{id}"), format!("/portal/kb/{id}")] {
+        let (status, html, _) = page.get(&path).await;
+        assert_eq!(status.as_u16(), 200, "{path}");
+        let body = region(&html, "<article class=\"kb-body\">", "</article>");
+        assert!(
+            body.contains("a plain link, which must stay"),
+            "{path}: {body}"
+        );
+        assert_eq!(findings(body), Vec::<String>::new(), "{path}");
+    }
+}
+on_both!(hostile_html_never_reaches_a_page);
