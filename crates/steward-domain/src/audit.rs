@@ -14,6 +14,10 @@ pub enum AuditAction {
     SessionEnded,
     PasswordChanged,
     PasswordSet,
+    PasswordResetRequested,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesReplaced,
     InvitationCreated,
     InvitationUsed,
     PersonCreated,
@@ -29,7 +33,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the admin page lists them.
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignInLocked,
@@ -37,6 +41,10 @@ impl AuditAction {
         AuditAction::SessionEnded,
         AuditAction::PasswordChanged,
         AuditAction::PasswordSet,
+        AuditAction::PasswordResetRequested,
+        AuditAction::TwoFactorEnabled,
+        AuditAction::TwoFactorDisabled,
+        AuditAction::RecoveryCodesReplaced,
         AuditAction::InvitationCreated,
         AuditAction::InvitationUsed,
         AuditAction::PersonCreated,
@@ -59,6 +67,10 @@ impl AuditAction {
             AuditAction::SessionEnded => "session_ended",
             AuditAction::PasswordChanged => "password_changed",
             AuditAction::PasswordSet => "password_set",
+            AuditAction::PasswordResetRequested => "password_reset_requested",
+            AuditAction::TwoFactorEnabled => "two_factor_enabled",
+            AuditAction::TwoFactorDisabled => "two_factor_disabled",
+            AuditAction::RecoveryCodesReplaced => "recovery_codes_replaced",
             AuditAction::InvitationCreated => "invitation_created",
             AuditAction::InvitationUsed => "invitation_used",
             AuditAction::PersonCreated => "person_created",
@@ -88,6 +100,10 @@ impl AuditAction {
             AuditAction::SessionEnded => "a session was ended from the sessions list",
             AuditAction::PasswordChanged => "changed their own password",
             AuditAction::PasswordSet => "a password was set by an administrator or a link",
+            AuditAction::PasswordResetRequested => "a password-reset link was mailed",
+            AuditAction::TwoFactorEnabled => "two-factor sign-in was turned on",
+            AuditAction::TwoFactorDisabled => "two-factor sign-in was turned off",
+            AuditAction::RecoveryCodesReplaced => "new recovery codes were made",
             AuditAction::InvitationCreated => "a set-password link was made",
             AuditAction::InvitationUsed => "a set-password link was used",
             AuditAction::PersonCreated => "a person was created",

@@ -52,6 +52,9 @@ pub struct Authenticated {
     pub token_id: Option<TokenId>,
     /// The hash of the session used, if any.
     pub session_hash: Option<String>,
+    /// Their role requires two-factor sign-in and they have not set it up: nothing but that
+    /// (and signing out) until they do. Never set for API tokens.
+    pub two_factor_missing: bool,
 }
 
 impl Authenticated {
@@ -61,6 +64,7 @@ impl Authenticated {
             person,
             token_id,
             session_hash,
+            two_factor_missing: false,
         }
     }
 }
@@ -86,9 +90,9 @@ fn bad_credentials() -> ServiceError {
 }
 
 impl Service {
-    /// Checks an e-mail address and password and opens a session. Returns the session secret
-    /// (for the cookie) and the person.
-    pub async fn sign_in(&self, s: SignIn) -> Result<(String, Person)> {
+    /// Checks an e-mail address and password and opens a session — or, for someone with
+    /// two-factor sign-in, a challenge for the code ([`Service::sign_in_second_factor`]).
+    pub async fn sign_in(&self, s: SignIn) -> Result<crate::SignedIn> {
         let now = self.now();
         let email = s.email.trim().to_lowercase();
         let email_key = format!("email:{email}");
@@ -153,6 +157,19 @@ impl Service {
             }
         };
         self.limiter.succeeded(&email_key);
+        self.after_password(person, &s.user_agent, &s.ip).await
+    }
+
+    /// Opens a session for someone who proved who they are, and records the sign-in. Returns
+    /// the session's secret.
+    pub(crate) async fn open_session(
+        &self,
+        person: &Person,
+        user_agent: &str,
+        ip: &str,
+        detail: serde_json::Value,
+    ) -> Result<String> {
+        let now = self.now();
         let secret = new_session_token()?;
         let mut tx = self.store.write().await?;
         tx.insert_session(&SessionRecord {
@@ -161,8 +178,8 @@ impl Service {
             created_at: now,
             last_seen_at: now,
             expires_at: now.checked_add(SESSION_LIFETIME).unwrap_or(now),
-            user_agent: s.user_agent.chars().take(300).collect(),
-            ip: s.ip.chars().take(100).collect(),
+            user_agent: user_agent.chars().take(300).collect(),
+            ip: ip.chars().take(100).collect(),
         })
         .await?;
         self.audit_as(
@@ -171,11 +188,11 @@ impl Service {
             &person.email,
             AuditAction::SignIn,
             &format!("person:{}", person.id),
-            json!({}),
+            detail,
         )
         .await?;
         tx.commit().await?;
-        Ok((secret, person))
+        Ok(secret)
     }
 
     /// The person behind a session secret, if the session is live and the person active.
@@ -211,7 +228,10 @@ impl Service {
                 tracing::warn!(error = %e, "cannot record a session's last use");
             }
         }
-        Ok(Authenticated::new(person, None, Some(hash)))
+        let missing = self.lacks_required_two_factor(&person).await?;
+        let mut who = Authenticated::new(person, None, Some(hash));
+        who.two_factor_missing = missing;
+        Ok(who)
     }
 
     /// Ends a session.

@@ -27,6 +27,7 @@ mod search;
 mod secrets;
 mod sla;
 mod tickets;
+mod two_factor;
 mod workspace;
 
 pub use audit::{with_origin, Origin, MAX_AUDIT_PAGE};
@@ -56,6 +57,10 @@ pub use search::{
 };
 pub use sla::PolicyInput;
 pub use tickets::{CreateTicket, MessageInput, TicketUpdate};
+pub use two_factor::{
+    base32, totp, totp_code, Enrolment, SignedIn, TwoFactorStatus, RESET_LIFETIME,
+    SIGN_IN_LINK_LIFETIME, TOTP_STEP_SECS,
+};
 pub use workspace::INVITATION_LIFETIME;
 
 use std::sync::Arc;
@@ -82,6 +87,10 @@ pub struct Service {
     audit_retention: Option<jiff::SignedDuration>,
     /// Backups taken by the scheduler (`None`: none).
     backups: Option<Arc<backup::BackupSchedule>>,
+    /// Roles that must sign in with a second factor.
+    two_factor_roles: Arc<[steward_domain::Role]>,
+    /// Requesters may ask for a sign-in link by mail.
+    sign_in_links: bool,
     /// Signs rule webhooks (HMAC-SHA256), when set.
     webhook_secret: Option<Arc<str>>,
     /// For rule webhooks.
@@ -101,6 +110,8 @@ impl Service {
             surveys: None,
             audit_retention: None,
             backups: None,
+            two_factor_roles: Arc::from(Vec::new()),
+            sign_in_links: false,
             webhook_secret: None,
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))

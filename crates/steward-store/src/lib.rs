@@ -14,6 +14,7 @@ mod open;
 mod query;
 mod rows;
 
+pub mod accounts;
 pub mod assign;
 pub mod audit;
 pub mod auth;

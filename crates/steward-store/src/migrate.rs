@@ -96,6 +96,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_audit.sql"),
         postgres: include_str!("../migrations/postgres/0014_audit.sql"),
     },
+    Migration {
+        version: 15,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0015_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0015_accounts.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -178,6 +178,13 @@ impl FromRequestParts<AppState> for Caller {
                 "choose a new password first (POST /api/v1/me/password)",
             ));
         }
+        if who.two_factor_missing {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "two_factor_required",
+                "your role signs in with a second factor: set it up first (POST /api/v1/me/two-factor)",
+            ));
+        }
         Ok(Caller(who))
     }
 }

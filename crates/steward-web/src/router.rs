@@ -11,13 +11,14 @@ use utoipa_axum::routes;
 
 use crate::api::{
     audit, automation, categories, downtime, feedback, knowledge, organisations, people, reports,
-    search, session, sessions, sla, teams, tickets, tokens, watchers,
+    search, session, sessions, sla, teams, tickets, tokens, two_factor, watchers,
 };
 use crate::error::ApiError;
 use crate::pages::{
     account, admin, agent, assets, audit as audit_pages, automation as automation_pages,
     feedback as feedback_pages, knowledge as kb_pages, live, notifications, portal,
     reports as report_pages, search as search_pages, service_levels,
+    two_factor as two_factor_pages,
 };
 use crate::{headers, metrics, ops, AppState};
 
@@ -163,9 +164,17 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(session::login))
+        .routes(routes!(session::login_second_factor))
+        .routes(routes!(session::password_reset))
+        .routes(routes!(session::sign_in_link))
         .routes(routes!(session::logout))
         .routes(routes!(session::me))
         .routes(routes!(session::change_password))
+        .routes(routes!(two_factor::status, two_factor::begin))
+        .routes(routes!(two_factor::confirm))
+        .routes(routes!(two_factor::recovery_codes))
+        .routes(routes!(two_factor::turn_off))
+        .routes(routes!(two_factor::reset))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::end))
         .routes(routes!(audit::list))
@@ -281,6 +290,25 @@ fn page_routes() -> Router<AppState> {
             get(account::sign_in_form).post(account::sign_in),
         )
         .route("/sign-out", post(account::sign_out))
+        .route("/sign-in/two-factor", post(two_factor_pages::second_factor))
+        .route(
+            "/sign-in/link",
+            get(two_factor_pages::link_form).post(two_factor_pages::request_link),
+        )
+        .route("/sign-in/link/use", post(two_factor_pages::use_link))
+        .route(
+            "/forgot-password",
+            get(two_factor_pages::forgot_form).post(two_factor_pages::forgot),
+        )
+        .route(
+            "/account/two-factor",
+            get(two_factor_pages::settings).post(two_factor_pages::confirm),
+        )
+        .route("/account/two-factor/off", post(two_factor_pages::turn_off))
+        .route(
+            "/account/two-factor/recovery-codes",
+            post(two_factor_pages::new_codes),
+        )
         .route(
             "/account/password",
             get(account::password_form).post(account::change_password),

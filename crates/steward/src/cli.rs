@@ -598,6 +598,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_auto_close(config.tickets.auto_close_days)
         .with_surveys(config.tickets.survey_delay())
         .with_audit_retention(config.security.audit_retention_days)
+        .with_two_factor_roles(config.security.two_factor_roles()?)
+        .with_sign_in_links(config.security.sign_in_links)
         .with_backups(config.backup_schedule())
         .with_webhook_secret(config.automation.secret()?);
     svc.schedule_audit_prune().await?;

@@ -60,6 +60,12 @@ survey_delay_hours = 1
 [security]
 # Delete audit-log entries after this many days (0: keep them forever).
 audit_retention_days = 365
+# Roles that must sign in with a second factor (an authenticator app): they set it up at their
+# next sign-in before anything else. For example ["admin", "manager"].
+two_factor_roles = []
+# Requesters may ask for a sign-in link by mail instead of using a password (needs public_url
+# and [mail.smtp]).
+sign_in_links = false
 
 # Backups taken by Steward while it runs (see docs/operations.md): a copy of the SQLite database,
 # or a logical export of PostgreSQL, every every_hours hours (0: never), the newest keep kept.
@@ -367,12 +373,35 @@ impl Config {
 pub struct SecurityConfig {
     /// Audit entries are deleted after this many days (0: never).
     pub audit_retention_days: u32,
+    /// Roles that must sign in with a second factor.
+    pub two_factor_roles: Vec<String>,
+    /// Requesters may sign in with a link sent by mail.
+    pub sign_in_links: bool,
+}
+
+impl SecurityConfig {
+    /// The roles of `two_factor_roles`, or which name is not a role.
+    pub fn two_factor_roles(&self) -> anyhow::Result<Vec<steward_domain::Role>> {
+        use steward_domain::Named;
+        self.two_factor_roles
+            .iter()
+            .map(|r| {
+                steward_domain::Role::parse(r).map_err(|_| {
+                    anyhow::anyhow!(
+                        "[security] two_factor_roles: {r:?} is not a role (admin, manager, technician, requester)"
+                    )
+                })
+            })
+            .collect()
+    }
 }
 
 impl Default for SecurityConfig {
     fn default() -> Self {
         SecurityConfig {
             audit_retention_days: 365,
+            two_factor_roles: Vec::new(),
+            sign_in_links: false,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod sla;
 pub mod teams;
 pub mod tickets;
 pub mod tokens;
+pub mod two_factor;
 pub mod watchers;
 
 use serde::{Deserialize, Deserializer, Serialize};

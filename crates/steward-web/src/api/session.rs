@@ -5,7 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use steward_service::SignIn;
+use steward_service::{SignIn, SignedIn};
 use utoipa::ToSchema;
 
 use super::people::PersonOut;
@@ -30,6 +30,48 @@ pub struct MeOut {
     pub person: PersonOut,
     /// The password was a one-time secret: choose a new one (`POST /me/password`) before anything else.
     pub password_change_required: bool,
+    /// Your role signs in with a second factor and you have none yet: set it up
+    /// (`POST /me/two-factor`) before anything else.
+    pub two_factor_setup_required: bool,
+}
+
+/// The password was right; now the code from the authenticator app (or a recovery code).
+/// (No `Debug`: it holds a secret.)
+#[derive(Serialize, ToSchema)]
+pub struct ChallengeOut {
+    /// Send with the code to `POST /auth/login/two-factor` within 5 minutes.
+    pub two_factor_challenge: String,
+}
+
+/// The second step of signing in.
+/// (No `Debug`: it holds a secret.)
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorIn {
+    pub challenge: String,
+    /// Six digits from the app, or a recovery code.
+    pub code: String,
+}
+
+/// An e-mail address (to mail a link to).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailIn {
+    pub email: String,
+}
+
+fn signed_in(s: &AppState, secret: &str, person: steward_domain::Person) -> Response {
+    let mut res = Json(MeOut {
+        password_change_required: person.must_change_password,
+        two_factor_setup_required: false,
+        person: person.into(),
+    })
+    .into_response();
+    let max_age = steward_service::SESSION_LIFETIME.as_secs();
+    if let Some(c) = cookie(s, secret, max_age) {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    res
 }
 
 /// A new password.
@@ -42,15 +84,16 @@ pub struct PasswordIn {
     pub new_password: String,
 }
 
-/// Sign in; sets the session cookie. Repeated failures are refused for a while (429).
+/// Sign in; sets the session cookie. With two-factor sign-in, answers `202` with a challenge
+/// instead, for `POST /auth/login/two-factor`. Repeated failures are refused for a while (429).
 #[utoipa::path(post, path = "/auth/login", tag = "session", request_body = LoginIn, security(()),
-    responses((status = 200, body = MeOut), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = MeOut), (status = 202, body = ChallengeOut), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(s): State<AppState>,
     client: ClientMeta,
     ApiJson(b): ApiJson<LoginIn>,
 ) -> ApiResult<Response> {
-    let (secret, person) = s
+    let outcome = s
         .service
         .sign_in(SignIn {
             email: b.email,
@@ -59,16 +102,56 @@ pub async fn login(
             ip: client.ip,
         })
         .await?;
-    let mut res = Json(MeOut {
-        password_change_required: person.must_change_password,
-        person: person.into(),
+    Ok(match outcome {
+        SignedIn::Session { secret, person } => signed_in(&s, &secret, person),
+        SignedIn::SecondFactor { challenge, .. } => (
+            StatusCode::ACCEPTED,
+            Json(ChallengeOut {
+                two_factor_challenge: challenge,
+            }),
+        )
+            .into_response(),
     })
-    .into_response();
-    let max_age = steward_service::SESSION_LIFETIME.as_secs();
-    if let Some(c) = cookie(&s, &secret, max_age) {
-        res.headers_mut().insert(header::SET_COOKIE, c);
-    }
-    Ok(res)
+}
+
+/// Sign in, second step: the challenge and a code from the authenticator app (or an unused
+/// recovery code). Five wrong codes end the challenge.
+#[utoipa::path(post, path = "/auth/login/two-factor", tag = "session", request_body = SecondFactorIn, security(()),
+    responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
+pub async fn login_second_factor(
+    State(s): State<AppState>,
+    client: ClientMeta,
+    ApiJson(b): ApiJson<SecondFactorIn>,
+) -> ApiResult<Response> {
+    let (secret, person) = s
+        .service
+        .sign_in_second_factor(&b.challenge, &b.code, &client.user_agent, &client.ip)
+        .await?;
+    Ok(signed_in(&s, &secret, person))
+}
+
+/// "Forgot your password?": mails a link (valid 30 minutes) to choose a new one. The answer is
+/// the same whether or not the address has an account.
+#[utoipa::path(post, path = "/auth/password-reset", tag = "session", request_body = EmailIn, security(()),
+    responses((status = 202), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn password_reset(
+    State(s): State<AppState>,
+    ApiJson(b): ApiJson<EmailIn>,
+) -> ApiResult<StatusCode> {
+    s.service.request_password_reset(&b.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Requesters (when enabled): mails a sign-in link (valid 15 minutes, one use). The answer is the
+/// same whether or not the address has an account.
+#[utoipa::path(post, path = "/auth/sign-in-link", tag = "session", request_body = EmailIn, security(()),
+    responses((status = 202), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn sign_in_link(
+    State(s): State<AppState>,
+    ApiJson(b): ApiJson<EmailIn>,
+) -> ApiResult<StatusCode> {
+    s.service.request_sign_in_link(&b.email).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// Sign out; ends the session and clears the cookie.
@@ -92,6 +175,7 @@ pub async fn me(caller: PendingCaller) -> Json<MeOut> {
     let p = caller.0.person;
     Json(MeOut {
         password_change_required: p.must_change_password && caller.0.token_id.is_none(),
+        two_factor_setup_required: caller.0.two_factor_missing,
         person: p.into(),
     })
 }

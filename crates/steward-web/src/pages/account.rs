@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
-use steward_service::{ServiceError, SignIn};
+use steward_service::{ServiceError, SignIn, SignedIn};
 
 use super::{
     constant_time_eq, hex, render, safe_next, see_other, CsrfOnly, Layout, PageCaller, PageError,
@@ -33,6 +33,8 @@ struct SignInPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// Requesters may ask for a sign-in link.
+    links: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,15 +44,17 @@ pub struct NextQuery {
 }
 
 fn sign_in_page(
+    links: bool,
     email: String,
     next: String,
     error: Option<String>,
     status: axum::http::StatusCode,
 ) -> PageResult {
-    sign_in_page_with(email, next, error, status, None)
+    sign_in_page_with(links, email, next, error, status, None)
 }
 
 fn sign_in_page_with(
+    links: bool,
     email: String,
     next: String,
     error: Option<String>,
@@ -73,6 +77,7 @@ fn sign_in_page_with(
         email,
         next,
         error,
+        links,
     };
     let mut res = (status, render(&page)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
@@ -90,8 +95,9 @@ fn random16() -> Result<[u8; 16], PageError> {
 }
 
 /// `GET /sign-in`.
-pub async fn sign_in_form(Query(q): Query<NextQuery>) -> PageResult {
+pub async fn sign_in_form(State(s): State<AppState>, Query(q): Query<NextQuery>) -> PageResult {
     sign_in_page_with(
+        s.service.sign_in_links_enabled(),
         String::new(),
         safe_next(q.next.as_deref()),
         None,
@@ -116,14 +122,11 @@ pub async fn sign_in(
     Form(f): Form<SignInForm>,
 ) -> PageResult {
     let next = safe_next(f.next.as_deref());
-    let parts = {
-        let mut req = axum::http::Request::new(());
-        *req.headers_mut() = headers;
-        req.into_parts().0
-    };
-    let expected = cookie_value(&parts, FORM_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+    let parts = parts_of(headers);
+    let expected = f.csrf.clone();
+    if !form_token_ok(&parts, &f.csrf) {
         return sign_in_page(
+            s.service.sign_in_links_enabled(),
             f.email,
             next,
             Some("The sign-in form had expired. Please sign in again.".into()),
@@ -139,10 +142,11 @@ pub async fn sign_in(
             ip: client.ip,
         })
         .await;
-    let (secret, person) = match result {
+    let outcome = match result {
         Ok(ok) => ok,
         Err(ServiceError::Unauthenticated(m)) => {
             return sign_in_page(
+                s.service.sign_in_links_enabled(),
                 f.email,
                 next,
                 Some(capitalise(&m)),
@@ -154,6 +158,7 @@ pub async fn sign_in(
                 return Err(PageError::Internal);
             };
             return sign_in_page(
+                s.service.sign_in_links_enabled(),
                 f.email,
                 next,
                 Some(m),
@@ -162,8 +167,33 @@ pub async fn sign_in(
         }
         Err(e) => return Err(e.into()),
     };
-    // A session that existed before signing in is ended: its id must not carry over (fixation).
-    if let Some(old) = session_cookie(&parts) {
+    match outcome {
+        SignedIn::Session { secret, person } => {
+            Ok(finish_sign_in(&s, &parts, &secret, &person, next).await)
+        }
+        SignedIn::SecondFactor { challenge, .. } => {
+            super::two_factor::code_page(expected, challenge, next, None)
+        }
+    }
+}
+
+/// Whether a sign-in form's token matches its cookie (the form has no session to derive one
+/// from).
+pub(crate) fn form_token_ok(parts: &axum::http::request::Parts, csrf: &str) -> bool {
+    let expected = cookie_value(parts, FORM_COOKIE).unwrap_or_default();
+    !expected.is_empty() && constant_time_eq(expected.as_bytes(), csrf.as_bytes())
+}
+
+/// After signing in: ends the session the browser had (its id must not carry over: fixation),
+/// sets the new one, and goes on (to the password page first if the password must change).
+pub(crate) async fn finish_sign_in(
+    s: &AppState,
+    parts: &axum::http::request::Parts,
+    secret: &str,
+    person: &steward_domain::Person,
+    next: String,
+) -> Response {
+    if let Some(old) = session_cookie(parts) {
         let _ = s.service.sign_out(&old).await;
     }
     let to = if person.must_change_password {
@@ -172,10 +202,17 @@ pub async fn sign_in(
         next
     };
     let mut res = see_other(&to);
-    if let Some(c) = session_set_cookie(&s, &secret, steward_service::SESSION_LIFETIME.as_secs()) {
+    if let Some(c) = session_set_cookie(s, secret, steward_service::SESSION_LIFETIME.as_secs()) {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
-    Ok(res)
+    res
+}
+
+/// The parts of a request from its headers (for the cookie helpers).
+pub(crate) fn parts_of(headers: HeaderMap) -> axum::http::request::Parts {
+    let mut req = axum::http::Request::new(());
+    *req.headers_mut() = headers;
+    req.into_parts().0
 }
 
 fn capitalise(s: &str) -> String {
@@ -331,6 +368,8 @@ struct AccountPage {
     email: String,
     role: &'static str,
     sessions: Vec<SessionRow>,
+    /// Two-factor sign-in is on.
+    two_factor: bool,
     tokens: Vec<TokenRow>,
     new_secret: Option<String>,
 }
@@ -358,7 +397,13 @@ async fn account_page(
             current: current == Some(x.token_hash.as_str()),
         })
         .collect();
+    let two_factor = s
+        .service
+        .two_factor_status(caller.actor(), me)
+        .await?
+        .enabled;
     Ok(render(&AccountPage {
+        two_factor,
         sessions,
         layout: caller.layout("Your account", "account", super::notice(notice_key)),
         name: me.name.clone(),

@@ -181,6 +181,7 @@ pub struct PersonActionForm {
     active: Option<String>,
     invite: Option<String>,
     sign_out: Option<String>,
+    reset_two_factor: Option<String>,
 }
 
 /// `POST /agent/admin/people/{id}`: change the role, (de)activate, or make a new invitation link.
@@ -202,6 +203,10 @@ pub async fn update_person(
             Some((p.email, format!("/welcome?token={secret}"))),
         )
         .await;
+    }
+    if f.reset_two_factor.is_some() {
+        s.service.disable_two_factor(&caller.auth, id, None).await?;
+        return Ok(see_other("/agent/admin/people?notice=two-factor-reset"));
     }
     if f.sign_out.is_some() {
         s.service.end_sessions_of(caller.actor(), id, None).await?;

@@ -18,6 +18,7 @@ pub mod reports;
 pub mod rule_lines;
 pub mod search;
 pub mod service_levels;
+pub mod two_factor;
 mod view;
 
 use axum::extract::FromRequestParts;
@@ -156,6 +157,12 @@ impl FromRequestParts<AppState> for PageCaller {
             && !matches!(parts.uri.path(), "/account/password" | "/sign-out")
         {
             return Err(PageError::Redirect("/account/password".into()));
+        }
+        if auth.two_factor_missing
+            && !parts.uri.path().starts_with("/account/two-factor")
+            && parts.uri.path() != "/sign-out"
+        {
+            return Err(PageError::Redirect("/account/two-factor".into()));
         }
         // The bell's count, on pages shown (a form's answer is a redirect to one).
         let unread = if parts.method == axum::http::Method::GET && auth.actor.is_staff() {
@@ -416,6 +423,9 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "revoked" => "Token revoked.",
         "session-ended" => "That browser is signed out.",
         "sessions-ended" => "Every other browser is signed out.",
+        "two-factor-off" => "Two-factor sign-in is off.",
+        "two-factor-reset" => "Their two-factor sign-in is off: they sign in with their password, and set it up again.",
+        "sign-in-again" => "The sign-in took too long or had too many wrong codes. Sign in again.",
         "signed-out" => "Signed out everywhere: every session of that person has ended.",
         "read" => "All notifications marked read.",
         "reminder-set" => "Reminder set: you will be notified then.",

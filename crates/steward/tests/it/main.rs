@@ -10,6 +10,7 @@
 
 mod harness;
 
+mod accounts;
 mod auth;
 mod authz;
 mod automation;
