@@ -591,12 +591,17 @@ pub async fn import(
                     report.rows += rows;
                     report.per_table.push((name, rows));
                 }
-                let name = o["table"].as_str().unwrap_or_default().to_string();
+                let name = o
+                    .get("table")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 let target = targets
                     .get(&name)
                     .ok_or_else(|| bad(format!("line {n}: this database has no table {name:?}")))?;
-                let cols = o["columns"]
-                    .as_array()
+                let cols = o
+                    .get("columns")
+                    .and_then(Value::as_array)
                     .ok_or_else(|| bad(format!("line {n}: a table without columns")))?;
                 let mut names = vec![];
                 let mut kinds = vec![];
@@ -624,8 +629,9 @@ pub async fn import(
                     .map(|(i, _)| i)
                     .collect();
                 let id_at = names.iter().position(|c| c == "id");
-                let expected = o["rows"]
-                    .as_u64()
+                let expected = o
+                    .get("rows")
+                    .and_then(Value::as_u64)
                     .ok_or_else(|| bad(format!("line {n}: {name} does not say its rows")))?;
                 progress(&name, 0, expected);
                 current = Some(Loading {
@@ -649,10 +655,11 @@ pub async fn import(
                     report.rows += rows;
                     report.per_table.push((name, rows));
                 }
-                if o["rows"].as_u64() != Some(report.rows) {
+                if o.get("rows").and_then(Value::as_u64) != Some(report.rows) {
                     return Err(bad(format!(
                         "the export's last line promises {} rows but it holds {}",
-                        o["rows"], report.rows
+                        o.get("rows").unwrap_or(&Value::Null),
+                        report.rows
                     )));
                 }
                 ended = true;

@@ -198,3 +198,45 @@ proptest! {
         prop_assert_eq!(twenty_four_seven.add(start, d), start.checked_add(d).ok());
     }
 }
+
+/// Pieces of iCalendar, valid and broken, that a property test strings together.
+fn ical_lines() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        Just("BEGIN:VCALENDAR".to_string()),
+        Just("END:VCALENDAR".to_string()),
+        Just("BEGIN:VEVENT".to_string()),
+        Just("END:VEVENT".to_string()),
+        Just("DTSTART;VALUE=DATE:20260501".to_string()),
+        Just("DTEND;VALUE=DATE:20260503".to_string()),
+        Just("DTSTART:20261224T000000Z".to_string()),
+        Just("RRULE:FREQ=YEARLY".to_string()),
+        Just("RRULE:FREQ=YEARLY;BYMONTH=13".to_string()),
+        Just("SUMMARY:Holiday".to_string()),
+        " [A-Z;=:0-9]{0,30}",
+        "DTSTART[;A-Z=]{0,12}:[0-9TZ]{0,20}",
+        "\\PC{0,40}",
+    ];
+    proptest::collection::vec(line, 0..30).prop_map(|l| l.join("\r\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// An imported holiday file, whatever it holds, gives holidays or an error, never a panic;
+    /// and every holiday it gives is a real date.
+    #[test]
+    fn any_ical_file_imports_or_is_refused(text in ical_lines()) {
+        if let Ok(days) = holidays_from_ical(&text) {
+            for d in days {
+                let s = serde_json::to_string(&d).unwrap();
+                prop_assert!(!s.is_empty());
+            }
+        }
+    }
+
+    /// The same for arbitrary text.
+    #[test]
+    fn any_text_as_ical_is_refused_or_read(text in "\\PC{0,300}") {
+        let _ = holidays_from_ical(&text);
+    }
+}

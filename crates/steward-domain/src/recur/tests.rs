@@ -774,3 +774,22 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// A recurrence rule typed by someone, whatever it says, is read or refused, never a panic;
+    /// one that is read gives its next occurrences without running away.
+    #[test]
+    fn any_rrule_parses_or_is_refused(
+        rrule in prop_oneof![
+            "\\PC{0,60}",
+            "(FREQ=(DAILY|WEEKLY|MONTHLY|YEARLY|HOURLY|X)|INTERVAL=-?[0-9]{1,4}|COUNT=-?[0-9]{1,3}|BYDAY=(-?[0-9]{0,2}(MO|TU|WE|TH|FR|SA|SU|XX),?){1,3}|BYMONTHDAY=-?[0-9]{1,3}|BYSETPOS=-?[0-9]{1,3}|BYMONTH=[0-9]{1,2}|UNTIL=[0-9T]{8,15}Z?|WKST=MO)(;(FREQ=(DAILY|WEEKLY|MONTHLY|YEARLY)|INTERVAL=[0-9]{1,3}|COUNT=[0-9]{1,3}|BYDAY=-?[0-9]{0,2}(MO|FR)|BYMONTHDAY=-?[0-9]{1,2}|BYSETPOS=-?[0-9]{1,2}|BYMONTH=[0-9]{1,2}|UNTIL=20[0-9]{6}T000000Z)){0,4}",
+        ],
+        zone in prop_oneof![Just("Europe/Berlin"), Just("UTC"), Just("Nowhere/Else"), Just("")],
+    ) {
+        if let Ok(r) = Recurrence::parse(&rrule, local("2026-03-02T09:00"), zone) {
+            let _ = runs(&r, "2026-03-01T00:00:00Z", 5);
+        }
+    }
+}

@@ -535,3 +535,92 @@ async fn scheduled_backups_keep_the_newest() {
     app.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An import file from outside: a real export, mangled a hundred ways (cut short, lines lost,
+/// doubled or swapped, values of the wrong type, bytes changed). Each is refused or loaded, never
+/// a panic, and a refused one leaves the database empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mangled_exports_are_refused_whole() {
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    fill(&app).await;
+    let mut out = vec![];
+    transfer::export(&app.store, &mut out, "", &mut |_, _, _| {})
+        .await
+        .unwrap();
+    let good = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let dir = temp("mangled");
+    let (mut refused, mut loaded) = (0, 0);
+    for case in 0..100 {
+        let mut l: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+        let text = match case % 7 {
+            0 => good[..next(good.len())].to_string(),
+            1 => {
+                l.remove(next(l.len()));
+                l.join("\n")
+            }
+            2 => {
+                let i = next(l.len());
+                let dup = l[i].clone();
+                l.insert(i, dup);
+                l.join("\n")
+            }
+            3 => {
+                let (a, b) = (next(l.len()), next(l.len()));
+                l.swap(a, b);
+                l.join("\n")
+            }
+            4 => {
+                let i = next(l.len());
+                if let Ok(Value::Array(mut row)) = serde_json::from_str::<Value>(&l[i]) {
+                    if !row.is_empty() {
+                        let j = next(row.len());
+                        row[j] = match next(4) {
+                            0 => json!("text"),
+                            1 => json!(12345),
+                            2 => json!(true),
+                            _ => json!({"nested": [1]}),
+                        };
+                        l[i] = Value::Array(row).to_string();
+                    }
+                }
+                l.join("\n")
+            }
+            5 => {
+                let mut b = good.clone().into_bytes();
+                for _ in 0..3 {
+                    let at = next(b.len());
+                    b[at] = b" {}[]\",:0aZ\\"[next(12)];
+                }
+                String::from_utf8_lossy(&b).into_owned()
+            }
+            _ => l[0].replace("\"version\":1", "\"version\":9") + "\n" + &l[1..].join("\n"),
+        };
+        let target = dir.join(format!("case{case}"));
+        std::fs::create_dir_all(&target).unwrap();
+        let store = open(&Store::sqlite_url_for_dir(&target)).await;
+        match transfer::import(&store, text.as_bytes(), &mut |_, _, _| {}).await {
+            Ok(_) => loaded += 1,
+            Err(_) => {
+                refused += 1;
+                assert_eq!(
+                    store.first_table_with_rows().await.unwrap(),
+                    None,
+                    "case {case}: a refused import leaves nothing behind"
+                );
+            }
+        }
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&target);
+    }
+    assert!(refused >= 80, "{refused} refused, {loaded} loaded");
+    app.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
