@@ -310,6 +310,13 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
         async move { query::<(i64,)>(&db, &sql).await[0].0 == 0 }
     })
     .await;
+    // Stopped gracefully, the restarted Steward finishes what it is sending: what is still held
+    // then is only what the killed one held.
+    Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.0.wait().unwrap().success());
     let outbox: Vec<(String, String)> = query(&db, "SELECT message_id, status FROM outbox").await;
     let mut sent: BTreeMap<String, usize> = BTreeMap::new();
     for (_, text) in smtp.mails() {
@@ -354,11 +361,6 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
         outbox.len()
     );
 
-    Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    child.0.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
