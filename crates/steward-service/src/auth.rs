@@ -392,22 +392,7 @@ impl Service {
         new: &str,
     ) -> Result<()> {
         validate::password(new)?;
-        let key = format!("password:{}", who.person.id);
-        if let Err(retry_after_secs) = self.limiter.attempt(std::slice::from_ref(&key), self.now())
-        {
-            return Err(ServiceError::RateLimited { retry_after_secs });
-        }
-        let (_, hash) = self
-            .store
-            .read()
-            .await?
-            .person_with_password(&who.person.email)
-            .await
-            .not_found_as("person")?;
-        if !verify_password(current.to_string(), hash).await? {
-            return Err(ServiceError::forbidden("the current password is wrong"));
-        }
-        self.limiter.succeeded(&key);
+        self.check_own_password(who, current).await?;
         let hash = hash_password(new.to_string()).await?;
         let mut tx = self.store.write().await?;
         tx.set_password(who.person.id, &hash, false, self.now())
@@ -421,6 +406,32 @@ impl Service {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks the signed-in person's current password (before changing something that matters),
+    /// rate-limited like signing in.
+    pub(crate) async fn check_own_password(
+        &self,
+        who: &Authenticated,
+        password: &str,
+    ) -> Result<()> {
+        let key = format!("password:{}", who.person.id);
+        if let Err(retry_after_secs) = self.limiter.attempt(std::slice::from_ref(&key), self.now())
+        {
+            return Err(ServiceError::RateLimited { retry_after_secs });
+        }
+        let (_, hash) = self
+            .store
+            .read()
+            .await?
+            .person_with_password(&who.person.email)
+            .await
+            .not_found_as("person")?;
+        if !verify_password(password.to_string(), hash).await? {
+            return Err(ServiceError::forbidden("the current password is wrong"));
+        }
+        self.limiter.succeeded(&key);
         Ok(())
     }
 

@@ -17,7 +17,7 @@ use steward_store::StoreError;
 
 use crate::auth::Authenticated;
 use crate::error::NotFoundAs;
-use crate::secrets::{new_session_token, token_hash, verify_password};
+use crate::secrets::{new_session_token, token_hash};
 use crate::{Result, Service, ServiceError};
 
 /// Seconds per TOTP step.
@@ -442,26 +442,6 @@ impl Service {
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
         tx.set_recovery_codes(person, &hashes).await?;
         Ok(codes)
-    }
-
-    async fn check_own_password(&self, who: &Authenticated, password: &str) -> Result<()> {
-        let key = format!("password:{}", who.person.id);
-        if let Err(retry_after_secs) = self.limiter.attempt(std::slice::from_ref(&key), self.now())
-        {
-            return Err(ServiceError::RateLimited { retry_after_secs });
-        }
-        let (_, hash) = self
-            .store
-            .read()
-            .await?
-            .person_with_password(&who.person.email)
-            .await
-            .not_found_as("person")?;
-        if !verify_password(password.to_string(), hash).await? {
-            return Err(ServiceError::forbidden("the current password is wrong"));
-        }
-        self.limiter.succeeded(&key);
-        Ok(())
     }
 
     /// New recovery codes (the old ones stop working), after the current password.

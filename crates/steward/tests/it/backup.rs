@@ -2,7 +2,6 @@
 //! an installation from SQLite to PostgreSQL and back, without losing or changing a row.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -14,18 +13,7 @@ use crate::harness::{
     drop_pg_schema, expect, new_pg_schema, pg_url_in_schema, start_instant, Db, TestApp,
 };
 
-fn steward() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_steward"));
-    for v in [
-        "STEWARD_DATABASE_URL",
-        "STEWARD_CONFIG",
-        "STEWARD_DATA_DIR",
-        "STEWARD_LISTEN",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
+use crate::harness::steward_cli as steward;
 
 /// Runs the binary; returns stdout, or panics with stderr.
 fn run(args: &[&str]) -> String {

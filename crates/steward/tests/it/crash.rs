@@ -6,29 +6,15 @@
 //! least once, by design, with the same Message-ID).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
-use crate::harness::Process;
+use crate::harness::{cli_admin_token, serve_binary};
 use crate::mail::{header, Capture};
-
-fn steward() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_steward"));
-    for v in [
-        "STEWARD_DATABASE_URL",
-        "STEWARD_CONFIG",
-        "STEWARD_DATA_DIR",
-        "STEWARD_LISTEN",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -36,38 +22,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Starts `steward serve`; returns the process and its base URL once it is ready.
-async fn start(config: &Path) -> (Process, String) {
-    let mut child = steward()
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let addr = tokio::task::spawn_blocking(move || {
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("Steward is listening on ") {
-                return rest.split_whitespace().next().unwrap().to_string();
-            }
-        }
-        panic!("serve stopped before it was ready");
-    });
-    let child = Process(child);
-    let addr = tokio::time::timeout(Duration::from_secs(60), addr)
-        .await
-        .expect("serve did not become ready within 60 s")
-        .unwrap();
-    (child, addr)
 }
 
 fn mail(i: usize) -> String {
@@ -159,43 +113,9 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
         ),
     )
     .unwrap();
-    let cfg = config.to_str().unwrap();
-    let ok = |out: std::process::Output| {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    ok(steward()
-        .args([
-            "--config",
-            cfg,
-            "user",
-            "create",
-            "--email",
-            "admin@msp.example",
-            "--name",
-            "Admin",
-            "--role",
-            "admin",
-        ])
-        .output()
-        .unwrap());
-    let token = ok(steward()
-        .args([
-            "--config",
-            cfg,
-            "token",
-            "create",
-            "--email",
-            "admin@msp.example",
-        ])
-        .output()
-        .unwrap());
+    let token = cli_admin_token(config.to_str().unwrap());
 
-    let (mut child, base) = start(&config).await;
+    let (mut child, base) = serve_binary(&config).await;
     const MAILS: usize = 6000;
     let acked: Arc<Mutex<Vec<usize>>> = Arc::default();
     // Two MTAs' connections at once.
@@ -256,7 +176,7 @@ async fn nothing_acknowledged_is_lost_or_doubled_by_a_kill() {
     assert!(acked.len() < MAILS, "the kill came before all mail was in");
 
     // Restart; the sender delivers again what it did not hear "250" for, as an MTA would.
-    let (mut child, base) = start(&config).await;
+    let (mut child, base) = serve_binary(&config).await;
     let last = *acked.iter().max().unwrap() + 3;
     let again: Vec<usize> = (0..=last).filter(|i| !acked.contains(i)).collect();
     let acked_again: Arc<Mutex<Vec<usize>>> = Arc::default();

@@ -6,25 +6,12 @@
 //! The disk is a small tmpfs, which needs root (or CAP_SYS_ADMIN); without that the test says it
 //! was skipped.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-
-fn steward() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_steward"));
-    for v in [
-        "STEWARD_DATABASE_URL",
-        "STEWARD_CONFIG",
-        "STEWARD_DATA_DIR",
-        "STEWARD_LISTEN",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
 
 fn sh(args: &[&str]) -> bool {
     Command::new(args[0])
@@ -115,60 +102,8 @@ async fn a_full_disk_means_503_and_recovery() {
         ),
     )
     .unwrap();
-    let cfg = config.to_str().unwrap();
-    let out = steward()
-        .args([
-            "--config",
-            cfg,
-            "user",
-            "create",
-            "--email",
-            "admin@msp.example",
-            "--name",
-            "Admin",
-            "--role",
-            "admin",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = steward()
-        .args([
-            "--config",
-            cfg,
-            "token",
-            "create",
-            "--email",
-            "admin@msp.example",
-        ])
-        .output()
-        .unwrap();
-    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let mut child = crate::harness::Process(
-        steward()
-            .args(["--config", cfg, "serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let base = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.strip_prefix("Steward is listening on ")
-                    .map(|r| r.split_whitespace().next().unwrap().to_string())
-            })
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let token = crate::harness::cli_admin_token(config.to_str().unwrap());
+    let (mut child, base) = crate::harness::serve_binary(&config).await;
     let http = reqwest::Client::new();
     let body = "a long description ".repeat(5000);
     let create = |n: usize| {

@@ -307,6 +307,87 @@ impl TestApp {
     }
 }
 
+/// The `steward` binary, with no `STEWARD_*` settings from the environment.
+pub fn steward_cli() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_steward"));
+    for v in [
+        "STEWARD_DATABASE_URL",
+        "STEWARD_CONFIG",
+        "STEWARD_DATA_DIR",
+        "STEWARD_LISTEN",
+    ] {
+        c.env_remove(v);
+    }
+    c
+}
+
+/// With the command line and `config`: an administrator `admin@msp.example` and an API token for
+/// them.
+pub fn cli_admin_token(config: &str) -> String {
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    ok(steward_cli()
+        .args([
+            "--config",
+            config,
+            "user",
+            "create",
+            "--email",
+            "admin@msp.example",
+        ])
+        .args(["--name", "Admin", "--role", "admin"])
+        .output()
+        .unwrap());
+    ok(steward_cli()
+        .args([
+            "--config",
+            config,
+            "token",
+            "create",
+            "--email",
+            "admin@msp.example",
+        ])
+        .output()
+        .unwrap())
+}
+
+/// Starts `steward serve` with `config` on a free port; returns the process (stopped when
+/// dropped) and its base URL once it is ready.
+pub async fn serve_binary(config: &std::path::Path) -> (Process, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Process(
+        steward_cli()
+            .args(["--config", config.to_str().unwrap_or_default()])
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let addr = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.strip_prefix("Steward is listening on ")
+                    .map(|r| r.split_whitespace().next().unwrap_or_default().to_string())
+            })
+            .expect("serve stopped before it was ready")
+    });
+    let addr = tokio::time::timeout(std::time::Duration::from_secs(60), addr)
+        .await
+        .expect("serve did not become ready within 60 s")
+        .unwrap();
+    (child, addr)
+}
+
 /// A child process that is killed when dropped, so that a failing test leaves no server behind.
 pub struct Process(pub std::process::Child);
 
