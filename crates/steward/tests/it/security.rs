@@ -551,3 +551,65 @@ async fn hostile_html_never_reaches_a_page(app: &TestApp) {
     }
 }
 on_both!(hostile_html_never_reaches_a_page);
+
+/// Security headers on every response — pages, the API, errors, static files, health — and HSTS
+/// only when Steward is reached over HTTPS.
+async fn security_headers_on_every_response(app: &TestApp) {
+    let (_, token) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let check = |res: &reqwest::Response, hsts: bool| {
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(
+            h.get("strict-transport-security").is_some(),
+            hsts,
+            "{:?}",
+            res.url()
+        );
+    };
+    let get = |base: String, path: &'static str, token: Option<String>| async move {
+        let mut req = reqwest::Client::new().get(format!("{base}{path}"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    };
+    for path in [
+        "/sign-in",
+        "/api/v1/tickets",
+        "/api/v1/nothing-here",
+        "/healthz",
+        "/static/steward.css",
+        "/agent",
+    ] {
+        let res = get(app.base.clone(), path, Some(token.clone())).await;
+        check(&res, false);
+    }
+    let svc = app.service.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let web = steward_web::WebConfig {
+        secure_cookies: true,
+        ..Default::default()
+    };
+    let server = steward::server::start(svc, web, listener).await.unwrap();
+    let base = format!("http://{}", server.addr);
+    for path in ["/sign-in", "/api/v1/tickets", "/healthz"] {
+        let res = get(base.clone(), path, Some(token.clone())).await;
+        check(&res, true);
+        assert!(res.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age="));
+    }
+    server.stop().await.unwrap();
+}
+on_both!(security_headers_on_every_response);
