@@ -532,7 +532,7 @@ on_both!(password_reset_and_sign_in_links);
 
 /// The same in the browser's pages: the code page after the password, and a wrong code.
 async fn two_factor_in_the_pages(app: &TestApp) {
-    use crate::pages::{csrf_in, with_password};
+    use crate::pages::{sign_in_form, with_password};
     with_password(app, "tom@msp.example", Role::Technician, None).await;
     let tom = app
         .service
@@ -556,20 +556,7 @@ async fn two_factor_in_the_pages(app: &TestApp) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let form = http
-        .get(format!("{}/sign-in", app.base))
-        .send()
-        .await
-        .unwrap();
-    let form_cookie = form.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let html = form.text().await.unwrap();
-    let csrf = csrf_in(&html);
+    let (form_cookie, csrf) = sign_in_form(&http, &app.base).await;
     let res = http
         .post(format!("{}/sign-in", app.base))
         .header("cookie", &form_cookie)

@@ -23,32 +23,34 @@ pub(crate) fn csrf_in(html: &str) -> String {
     rest[..rest.find('"').unwrap()].to_string()
 }
 
+/// Opens the sign-in form: its cookie (`name=value`) and the form's token.
+pub(crate) async fn sign_in_form(http: &reqwest::Client, base: &str) -> (String, String) {
+    let form = http.get(format!("{base}/sign-in")).send().await.unwrap();
+    let form_cookie = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = form.text().await.unwrap();
+    (form_cookie, csrf_in(&html))
+}
+
 impl<'a> Page<'a> {
     pub(crate) async fn sign_in(app: &'a TestApp, email: &str, password: &str) -> Page<'a> {
         let http = reqwest::Client::builder()
             .redirect(Policy::none())
             .build()
             .unwrap();
-        let form = http
-            .get(format!("{}/sign-in", app.base))
-            .send()
-            .await
-            .unwrap();
-        let form_cookie = form.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let html = form.text().await.unwrap();
+        let (form_cookie, csrf) = sign_in_form(&http, &app.base).await;
         let res = http
             .post(format!("{}/sign-in", app.base))
             .header("cookie", &form_cookie)
             .form(&[
                 ("email", email),
                 ("password", password),
-                ("csrf", &csrf_in(&html)),
+                ("csrf", &csrf),
                 ("next", "/"),
             ])
             .send()
@@ -557,26 +559,14 @@ async fn signing_in_replaces_an_existing_session(app: &TestApp) {
         .redirect(Policy::none())
         .build()
         .unwrap();
-    let form = http
-        .get(format!("{}/sign-in", app.base))
-        .send()
-        .await
-        .unwrap();
-    let form_cookie = form.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let html = form.text().await.unwrap();
+    let (form_cookie, csrf) = sign_in_form(&http, &app.base).await;
     let res = http
         .post(format!("{}/sign-in", app.base))
         .header("cookie", format!("{form_cookie}; {}", first.cookie))
         .form(&[
             ("email", "tom@msp.example"),
             ("password", "a long enough password"),
-            ("csrf", csrf_in(&html).as_str()),
+            ("csrf", csrf.as_str()),
         ])
         .send()
         .await
