@@ -1093,3 +1093,103 @@ async fn a_requester_rates_and_the_manager_reads_the_client_report() {
     c.close().await.unwrap();
     app.stop().await;
 }
+
+/// Setting up two-factor sign-in in the browser (the QR code drawn, the key typed into an
+/// authenticator, recovery codes shown once), signing in with a code using the keyboard, and the
+/// administrator reading it in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_is_set_up_and_used_in_the_browser() {
+    let Some(d) = driver().await else { return };
+    let app = TestApp::start(Db::Sqlite).await.unwrap();
+    person(&app, "tom@msp.example", "Tom Tech", Role::Technician, None).await;
+    person(&app, "ada@msp.example", "Ada Admin", Role::Admin, None).await;
+    let c = browser(&d).await;
+    sign_in(&app, &c, "tom@msp.example", "a long enough password").await;
+    c.goto(&format!("{}/account", app.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("a[href='/account/two-factor']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let key = text_of(&c, "#totp-secret").await;
+    let qr = c.find(Locator::Css(".qr svg")).await.unwrap();
+    let (_, _, w, h) = qr.rectangle().await.unwrap();
+    assert!(w >= 150.0 && h >= 150.0, "the QR code is drawn: {w}×{h}");
+    if let Ok(dir) = std::env::var("STEWARD_SCREENSHOTS") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("two-factor-light.png"),
+            c.screenshot().await.unwrap(),
+        )
+        .unwrap();
+    }
+    let code = steward_service::totp_code(&key, app.clock_now()).unwrap();
+    c.find(Locator::Id("code"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{code}\u{E007}"))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#recovery-codes"))
+        .await
+        .unwrap();
+    let codes = c
+        .find_all(Locator::Css("#recovery-codes li"))
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+    c.find(Locator::Css("form[action='/sign-out'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // Signing in again: the password, then the code, all from the keyboard.
+    c.wait().for_element(Locator::Id("email")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("tom@msp.example")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("a long enough password\u{E007}")
+        .await
+        .unwrap();
+    let body = text_of(&c, "h1").await;
+    assert_eq!(body, "Two-factor sign-in");
+    app.clock.advance(jiff::SignedDuration::from_secs(30));
+    let code = steward_service::totp_code(&key, app.clock_now()).unwrap();
+    c.find(Locator::Id("code"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{code}\u{E007}"))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("form[action='/sign-out']"))
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+
+    let c = browser(&d).await;
+    sign_in(&app, &c, "ada@msp.example", "a long enough password").await;
+    c.goto(&format!(
+        "{}/agent/admin/audit?action=two_factor_enabled",
+        app.base
+    ))
+    .await
+    .unwrap();
+    let table = text_of(&c, "#audit").await;
+    assert!(
+        table.contains("tom@msp.example") && table.contains("two_factor_enabled"),
+        "{table}"
+    );
+    c.close().await.unwrap();
+    app.stop().await;
+}
