@@ -656,6 +656,22 @@ mod tests {
         assert_eq!(f.admin_email.as_deref(), Some(d.admin_email.as_str()));
         assert_eq!(f.log_format, Some(d.log_format));
         assert!(f.database_url.is_none());
+        assert_eq!(f.tickets, d.tickets);
+        assert_eq!(f.security, d.security);
+        assert_eq!(f.backup, d.backup);
+    }
+
+    #[test]
+    fn two_factor_roles_are_checked() {
+        let ok: SecurityConfig =
+            toml::from_str("two_factor_roles = [\"admin\", \"manager\"]").unwrap();
+        assert_eq!(
+            ok.two_factor_roles().unwrap(),
+            [steward_domain::Role::Admin, steward_domain::Role::Manager]
+        );
+        let bad: SecurityConfig = toml::from_str("two_factor_roles = [\"admins\"]").unwrap();
+        let e = bad.two_factor_roles().unwrap_err().to_string();
+        assert!(e.contains("\"admins\" is not a role"), "{e}");
     }
 
     #[test]
