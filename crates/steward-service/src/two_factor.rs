@@ -331,6 +331,23 @@ impl Service {
         Ok(None)
     }
 
+    /// Which of `people` sign in with a second factor (administrators; for the people list).
+    pub async fn people_with_two_factor(
+        &self,
+        actor: &Actor,
+        people: &[PersonId],
+    ) -> Result<std::collections::HashSet<PersonId>> {
+        check(actor, Action::ManagePeople).map_err(|d| ServiceError::denied(d, "person"))?;
+        Ok(self
+            .store
+            .read()
+            .await?
+            .people_with_two_factor(people)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// Two-factor sign-in of a person (their own; administrators anyone's).
     pub async fn two_factor_status(
         &self,

@@ -32,6 +32,25 @@ impl Conn {
         }))
     }
 
+    /// Which of `people` sign in with a second factor.
+    pub async fn people_with_two_factor(&mut self, people: &[PersonId]) -> Result<Vec<PersonId>> {
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = q(
+            "SELECT person_id FROM totp_secrets WHERE confirmed_at IS NOT NULL AND person_id IN (",
+        );
+        for (i, p) in people.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.param(p.0);
+        }
+        sql.push(")");
+        let rows: Vec<(i64,)> = self.fetch_all(sql).await?;
+        Ok(rows.into_iter().map(|(p,)| PersonId(p)).collect())
+    }
+
     /// Stores a new, unconfirmed secret, replacing an unconfirmed one.
     pub async fn begin_totp(
         &mut self,

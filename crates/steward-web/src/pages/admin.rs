@@ -40,6 +40,8 @@ pub struct PersonRow {
     pub role_choices: Vec<Choice>,
     pub organisation: String,
     pub active: bool,
+    /// Signs in with a second factor (shown to administrators).
+    pub two_factor: bool,
 }
 
 #[derive(askama::Template)]
@@ -95,9 +97,16 @@ async fn people_page(
             people.last().map_or(0, |p| p.id.0)
         )
     });
+    let with_two_factor = if actor.role == Role::Admin {
+        let ids: Vec<PersonId> = people.iter().map(|p| p.id).collect();
+        s.service.people_with_two_factor(actor, &ids).await?
+    } else {
+        Default::default()
+    };
     let rows = people
         .iter()
         .map(|p: &Person| PersonRow {
+            two_factor: with_two_factor.contains(&p.id),
             id: p.id.0,
             name: p.name.clone(),
             email: p.email.clone(),

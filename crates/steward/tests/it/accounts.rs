@@ -605,5 +605,29 @@ async fn two_factor_in_the_pages(app: &TestApp) {
         .to_str()
         .unwrap()
         .starts_with("steward_session="));
+
+    // Administrators see who signs in with a second factor, and can turn it off.
+    with_password(app, "ada@msp.example", Role::Admin, None).await;
+    let ada = crate::pages::Page::sign_in(app, "ada@msp.example", "a long enough password").await;
+    let (_, html, _) = ada.get("/agent/admin/people").await;
+    let row = |html: &str, email: &str| {
+        let at = html.find(&format!("<td>{email}</td>")).unwrap();
+        html[at..at + html[at..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(
+        row(&html, "tom@msp.example").contains("two-factor"),
+        "{html}"
+    );
+    assert!(!row(&html, "ada@msp.example").contains(">two-factor<"));
+    let (status, _, _) = ada
+        .post(
+            &format!("/agent/admin/people/{}", tom.id),
+            "/agent/admin/people",
+            &[("reset_two_factor", "1")],
+        )
+        .await;
+    assert_eq!(status.as_u16(), 303);
+    let (_, html, _) = ada.get("/agent/admin/people").await;
+    assert!(!row(&html, "tom@msp.example").contains(">two-factor<"));
 }
 on_both!(two_factor_in_the_pages);
