@@ -154,9 +154,12 @@ async fn sign_in(app: &TestApp, c: &Client, email: &str, password: &str) {
         .click()
         .await
         .unwrap();
-    // Wait for the next page: signed in, or the sign-in form again with its error.
+    // Wait for the next page: signed in, the sign-in form again with its error, or the code page
+    // of two-factor sign-in.
     c.wait()
-        .for_element(Locator::Css("#sign-in-error, form[action='/sign-out']"))
+        .for_element(Locator::Css(
+            "#sign-in-error, form[action='/sign-out'], #code",
+        ))
         .await
         .unwrap();
 }
@@ -1147,20 +1150,8 @@ async fn two_factor_is_set_up_and_used_in_the_browser() {
         .await
         .unwrap();
 
-    // Signing in again: the password, then the code, all from the keyboard.
-    c.wait().for_element(Locator::Id("email")).await.unwrap();
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("tom@msp.example")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("a long enough password\u{E007}")
-        .await
-        .unwrap();
+    // Signing in again: the password, then the code, typed and sent with Enter.
+    sign_in(&app, &c, "tom@msp.example", "a long enough password").await;
     let body = text_of(&c, "h1").await;
     assert_eq!(body, "Two-factor sign-in");
     app.clock.advance(jiff::SignedDuration::from_secs(30));
