@@ -156,8 +156,14 @@ impl Service {
                 return Err(bad_credentials());
             }
         };
-        self.limiter.succeeded(&email_key);
-        self.after_password(person, &s.user_agent, &s.ip).await
+        let outcome = self.after_password(person, &s.user_agent, &s.ip).await?;
+        // A right password clears the account's count only when it signs in: with a second factor
+        // to come, the count goes on, so that someone who knows the password cannot get challenge
+        // after challenge to guess codes ([`Service::sign_in_second_factor`] counts wrong codes).
+        if matches!(outcome, crate::SignedIn::Session { .. }) {
+            self.limiter.succeeded(&email_key);
+        }
+        Ok(outcome)
     }
 
     /// Opens a session for someone who proved who they are, and records the sign-in. Returns

@@ -261,6 +261,12 @@ impl Service {
             return Err(expired());
         }
         let person = tx.get_person(person_id).await.not_found_as("person")?;
+        // Codes count against the account like passwords (before they are checked, as sign-in
+        // attempts do): a password known to someone else does not let them guess codes forever.
+        let email_key = format!("email:{}", person.email);
+        if let Err(retry_after_secs) = self.limiter.attempt(std::slice::from_ref(&email_key), now) {
+            return Err(ServiceError::RateLimited { retry_after_secs });
+        }
         let how = self.check_code(&mut tx, person_id, code, now).await?;
         match how {
             None => {
@@ -280,6 +286,7 @@ impl Service {
                 Err(wrong_code())
             }
             Some(how) => {
+                self.limiter.succeeded(&email_key);
                 tx.delete_challenge(&hash, now).await?;
                 tx.commit().await?;
                 if !person.active {

@@ -631,3 +631,51 @@ async fn two_factor_in_the_pages(app: &TestApp) {
     assert!(!row(&html, "tom@msp.example").contains(">two-factor<"));
 }
 on_both!(two_factor_in_the_pages);
+
+/// Someone who knows the password cannot guess codes challenge after challenge: wrong codes count
+/// against the account like wrong passwords, and lock it out.
+async fn codes_count_against_the_account(app: &TestApp) {
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    person_with_password(app, &admin, "tom@msp.example", "technician").await;
+    let creds = json!({"email": "tom@msp.example", "password": "a good long password"});
+    let tom = Browser::new(&app.base);
+    assert_eq!(tom.post("/api/v1/auth/login", creds.clone()).await.0, 200);
+    let secret = tom.post("/api/v1/me/two-factor", json!({})).await.1["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = totp_code(&secret, app.clock_now()).unwrap();
+    assert_eq!(
+        tom.post("/api/v1/me/two-factor/confirm", json!({"code": code}))
+            .await
+            .0,
+        200
+    );
+
+    let thief = Browser::new(&app.base);
+    let mut locked = false;
+    for _ in 0..12 {
+        let (status, c) = thief.post("/api/v1/auth/login", creds.clone()).await;
+        if status == 429 {
+            locked = true;
+            break;
+        }
+        assert_eq!(status, 202, "{c}");
+        let ch = c["two_factor_challenge"].as_str().unwrap().to_string();
+        let (status, _) = thief
+            .post(
+                "/api/v1/auth/login/two-factor",
+                json!({"challenge": ch, "code": "000000"}),
+            )
+            .await;
+        if status == 429 {
+            locked = true;
+            break;
+        }
+        assert_eq!(status, 401);
+    }
+    assert!(locked, "guessing codes locks the account out");
+}
+on_both!(codes_count_against_the_account);
