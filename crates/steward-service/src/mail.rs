@@ -680,6 +680,41 @@ impl Service {
         })
     }
 
+    /// Queues a mail to one address that is not about a ticket (a scheduled report, a
+    /// password-reset or sign-in link), sent automatically from the first mailbox. False, and
+    /// nothing queued, when there is no mailbox to send from.
+    pub(crate) async fn enqueue_plain_mail(
+        &self,
+        tx: &mut Conn,
+        to: &str,
+        kind: &str,
+        subject: &str,
+        body: String,
+    ) -> Result<bool> {
+        let Some(from) = self.mail.mailboxes.first().map(|m| m.address.clone()) else {
+            return Ok(false);
+        };
+        tx.enqueue_mail(
+            &OutboxMail {
+                ticket_id: None,
+                kind: kind.into(),
+                to: to.into(),
+                cc: Vec::new(),
+                from: from.clone(),
+                subject: subject.into(),
+                body,
+                message_id: new_message_id(&from)?,
+                in_reply_to: None,
+                references: String::new(),
+                automatic: true,
+                in_thread: false,
+            },
+            self.now(),
+        )
+        .await?;
+        Ok(true)
+    }
+
     /// Writes a mail to a ticket's requester to the outbox: from the mailbox the ticket came in on
     /// (or the first configured one), threaded onto the ticket's mail, with the tag in the subject.
     /// `text` gets the placeholders filled in (`{message}` is `message`). Nothing is written

@@ -9,7 +9,6 @@ use jiff::tz::TimeZone;
 use steward_domain::kpi::{Filter, Kpis, Period, Tally};
 use steward_domain::policy::{check, Action};
 use steward_domain::{Actor, Named, Timestamp};
-use steward_store::mail::OutboxMail;
 use steward_store::reports::{NameTable, ReportSchedule, Survey};
 
 use crate::error::NotFoundAs;
@@ -322,27 +321,9 @@ impl Service {
                 .await?;
             let mut tx = self.store.write().await?;
             if self.mail.send {
-                if let Some(from_addr) = self.mail.mailboxes.first().map(|m| m.address.clone()) {
-                    let (subject, body) = self.report_mail_text(&report, &s);
-                    tx.enqueue_mail(
-                        &OutboxMail {
-                            ticket_id: None,
-                            kind: "report".into(),
-                            to: person.email.clone(),
-                            cc: Vec::new(),
-                            from: from_addr.clone(),
-                            subject,
-                            body,
-                            message_id: crate::mail::new_message_id(&from_addr)?,
-                            in_reply_to: None,
-                            references: String::new(),
-                            automatic: true,
-                            in_thread: false,
-                        },
-                        now,
-                    )
+                let (subject, body) = self.report_mail_text(&report, &s);
+                self.enqueue_plain_mail(&mut tx, &person.email, "report", &subject, body)
                     .await?;
-                }
             }
             tx.report_schedule_sent(s.id, now, next).await?;
             tx.schedule_job(

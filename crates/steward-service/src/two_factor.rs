@@ -12,7 +12,6 @@ use serde_json::json;
 use steward_domain::audit::AuditAction;
 use steward_domain::policy::{check, Action};
 use steward_domain::{Actor, Person, PersonId, Role, Timestamp};
-use steward_store::mail::OutboxMail;
 use steward_store::StoreError;
 
 use crate::auth::Authenticated;
@@ -529,8 +528,8 @@ impl Service {
         Ok(())
     }
 
-    /// A mail to a person about their account (not about a ticket), from the first mailbox.
-    async fn enqueue_account_mail(
+    /// [`Service::enqueue_plain_mail`], refused when there is no mailbox to send from.
+    async fn enqueue_account_mail_or_refuse(
         &self,
         tx: &mut steward_store::Conn,
         to: &str,
@@ -538,30 +537,13 @@ impl Service {
         subject: &str,
         body: String,
     ) -> Result<()> {
-        let Some(from) = self.mail.mailboxes.first().map(|m| m.address.clone()) else {
-            return Err(ServiceError::Conflict(
-                "mail is not set up on this installation (no mailbox)".into(),
-            ));
-        };
-        tx.enqueue_mail(
-            &OutboxMail {
-                ticket_id: None,
-                kind: kind.into(),
-                to: to.into(),
-                cc: Vec::new(),
-                from: from.clone(),
-                subject: subject.into(),
-                body,
-                message_id: crate::mail::new_message_id(&from)?,
-                in_reply_to: None,
-                references: String::new(),
-                automatic: true,
-                in_thread: false,
-            },
-            self.now(),
-        )
-        .await?;
-        Ok(())
+        if self.enqueue_plain_mail(tx, to, kind, subject, body).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::Conflict(
+                "mail is not set up on this installation (no mailbox to send from)".into(),
+            ))
+        }
     }
 
     fn link_base(&self, what: &str) -> Result<String> {
@@ -607,7 +589,7 @@ impl Service {
              If it was not you, ignore this mail: your password stays as it is.\n",
             person.name
         );
-        self.enqueue_account_mail(
+        self.enqueue_account_mail_or_refuse(
             &mut tx,
             &person.email,
             "password_reset",
@@ -666,7 +648,7 @@ impl Service {
              {base}/sign-in/link?token={secret}\n\nIf you did not ask for it, ignore this mail.\n",
             person.name
         );
-        self.enqueue_account_mail(
+        self.enqueue_account_mail_or_refuse(
             &mut tx,
             &person.email,
             "sign_in_link",

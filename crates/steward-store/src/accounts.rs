@@ -37,16 +37,9 @@ impl Conn {
         if people.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = q(
-            "SELECT person_id FROM totp_secrets WHERE confirmed_at IS NOT NULL AND person_id IN (",
-        );
-        for (i, p) in people.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.param(p.0);
-        }
-        sql.push(")");
+        let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
+        let mut sql = q("SELECT person_id FROM totp_secrets WHERE confirmed_at IS NOT NULL");
+        crate::bulk::push_ids_in(&mut sql, self.backend(), "person_id", &ids);
         let rows: Vec<(i64,)> = self.fetch_all(sql).await?;
         Ok(rows.into_iter().map(|(p,)| PersonId(p)).collect())
     }

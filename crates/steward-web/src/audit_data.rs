@@ -7,6 +7,7 @@ use steward_domain::{PersonId, Timestamp};
 use steward_store::audit::{AuditEntry, AuditFilter};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::pages::blank;
 use crate::report_data::cell;
 
 /// Which audit entries.
@@ -53,10 +54,6 @@ fn instant(field: &'static str, s: &str, end: bool) -> Result<Timestamp, (&'stat
     d.to_zoned(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
         .map_err(|_| bad())
-}
-
-fn blank(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl AuditQuery {

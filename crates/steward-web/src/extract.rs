@@ -326,7 +326,7 @@ impl FromRequestParts<AppState> for ClientMeta {
 
 /// The client's address: the peer, or with `trust_proxy` the address the proxy added last to
 /// `X-Forwarded-For` (the leftmost entries are whatever the client claimed).
-pub(crate) fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
+fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
     if trust_proxy {
         if let Some(ip) = parts
             .headers

@@ -15,17 +15,15 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// Runs the request with its client address and user agent known to the use cases (for the audit
 /// log).
 pub async fn origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
+    use axum::extract::FromRequestParts;
+    let (mut parts, body) = req.into_parts();
+    let client = match crate::extract::ClientMeta::from_request_parts(&mut parts, &state).await {
+        Ok(c) => c,
+        Err(never) => match never {},
+    };
     let origin = steward_service::Origin {
-        ip: crate::extract::client_ip(&parts, state.web.trust_proxy),
-        user_agent: parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .chars()
-            .take(300)
-            .collect(),
+        ip: client.ip,
+        user_agent: client.user_agent,
     };
     let req = Request::from_parts(parts, body);
     steward_service::with_origin(origin, next.run(req)).await

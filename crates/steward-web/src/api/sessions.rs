@@ -4,11 +4,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use steward_domain::{PersonId, Timestamp};
+use steward_domain::Timestamp;
 use steward_store::auth::SessionRecord;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use super::tokens::me_or;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, Caller};
 use crate::AppState;
 
@@ -52,14 +53,6 @@ pub struct SessionQuery {
     pub person_id: Option<i64>,
 }
 
-fn whose(caller: &Caller, other: Option<i64>) -> ApiResult<PersonId> {
-    match (other, caller.actor().person_id) {
-        (Some(p), _) => Ok(PersonId(p)),
-        (None, Some(me)) => Ok(me),
-        (None, None) => Err(ApiError::invalid("person_id", "person_id: is required")),
-    }
-}
-
 /// List live sessions, the most recently used first.
 #[utoipa::path(get, path = "/sessions", tag = "session", params(SessionQuery),
     responses((status = 200, body = Vec<SessionOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -68,7 +61,7 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<SessionQuery>,
 ) -> ApiResult<Json<Vec<SessionOut>>> {
-    let person = whose(&caller, q.person_id)?;
+    let person = me_or(&caller, q.person_id)?;
     let current = caller.0.session_hash.as_deref();
     let list = s.service.sessions(caller.actor(), person).await?;
     Ok(Json(
@@ -85,7 +78,7 @@ pub async fn end(
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<SessionQuery>,
 ) -> ApiResult<StatusCode> {
-    let person = whose(&caller, q.person_id)?;
+    let person = me_or(&caller, q.person_id)?;
     s.service
         .end_session_of(caller.actor(), person, &id)
         .await?;

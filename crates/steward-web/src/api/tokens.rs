@@ -74,7 +74,9 @@ pub struct TokenQuery {
     pub person_id: Option<i64>,
 }
 
-fn me_or(caller: &Caller, other: Option<i64>) -> ApiResult<PersonId> {
+/// The person a request is about: another one named by `person_id` (whether the caller may is
+/// for the use case to decide), or the caller.
+pub(crate) fn me_or(caller: &Caller, other: Option<i64>) -> ApiResult<PersonId> {
     match (other, caller.actor().person_id) {
         (Some(p), _) => Ok(PersonId(p)),
         (None, Some(me)) => Ok(me),

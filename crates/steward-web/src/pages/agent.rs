@@ -144,7 +144,7 @@ fn view_filter(view: &str, me: Option<PersonId>) -> (TicketFilter, String) {
     }
 }
 
-fn query_string(pairs: &[(&str, String)]) -> String {
+pub(super) fn query_string(pairs: &[(&str, String)]) -> String {
     let parts: Vec<String> = pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())

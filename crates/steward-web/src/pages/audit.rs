@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use steward_domain::audit::AuditAction;
 
-use super::{blank, render, url_encode, Choice, DeskCaller, Layout, PageError, PageResult};
+use super::{blank, render, Choice, DeskCaller, Layout, PageError, PageResult};
 use crate::audit_data::AuditQuery;
 use crate::AppState;
 
@@ -95,20 +95,12 @@ pub async fn page(
     .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
     .chain(actor_id.map(|id| ("actor_id", id.to_string())))
     .collect();
-    let query = if pairs.is_empty() {
-        String::new()
-    } else {
-        let parts: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", url_encode(v)))
-            .collect();
-        format!("?{}", parts.join("&"))
-    };
+    let query = super::agent::query_string(&pairs);
     let next_href = (entries.len() == PAGE as usize)
         .then(|| entries.last().map(|e| e.id))
         .flatten()
         .map(|last| {
-            let mut page: Vec<String> = [
+            let mut page: Vec<(&str, String)> = [
                 ("action", &q.action),
                 ("actor", &q.actor),
                 ("subject", &q.subject),
@@ -117,10 +109,10 @@ pub async fn page(
                 ("to", &q.to),
             ]
             .into_iter()
-            .filter_map(|(k, v)| blank(v).map(|v| format!("{k}={}", url_encode(v))))
+            .map(|(k, v)| (k, blank(v).unwrap_or_default().to_string()))
             .collect();
-            page.push(format!("cursor={last}"));
-            format!("/agent/admin/audit?{}", page.join("&"))
+            page.push(("cursor", last.to_string()));
+            format!("/agent/admin/audit{}", super::agent::query_string(&page))
         });
     let chosen = blank(&q.action);
     let mut actions = vec![Choice::new("", "Any action", chosen.is_none())];
