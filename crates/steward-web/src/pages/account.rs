@@ -64,15 +64,8 @@ fn sign_in_page_with(
     let token = hex(&random16()?);
     let page = SignInPage {
         layout: Layout {
-            title: "Sign in".into(),
-            user_name: String::new(),
-            staff: false,
-            admin_nav: false,
-            csrf: token.clone(),
-            section: "sign-in",
             notice,
-            unread: 0,
-            search_q: String::new(),
+            ..signed_out_layout("Sign in", token.clone())
         },
         email,
         next,
@@ -215,7 +208,23 @@ pub(crate) fn parts_of(headers: HeaderMap) -> axum::http::request::Parts {
     req.into_parts().0
 }
 
-fn capitalise(s: &str) -> String {
+/// The layout of a page for someone not signed in (signing in, the way back in).
+pub(crate) fn signed_out_layout(title: &str, csrf: String) -> Layout {
+    Layout {
+        title: title.into(),
+        user_name: String::new(),
+        staff: false,
+        admin_nav: false,
+        csrf,
+        section: "sign-in",
+        notice: None,
+        unread: 0,
+        search_q: String::new(),
+    }
+}
+
+/// A message from a use case as a sentence.
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",

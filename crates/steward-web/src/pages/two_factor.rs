@@ -9,24 +9,10 @@ use axum::Form;
 use serde::Deserialize;
 use steward_service::ServiceError;
 
-use super::account::{finish_sign_in, form_token_ok, parts_of};
+use super::account::{capitalise, finish_sign_in, form_token_ok, parts_of, signed_out_layout};
 use super::{render, safe_next, see_other, Layout, PageCaller, PageError, PageResult};
 use crate::extract::ClientMeta;
 use crate::AppState;
-
-fn public_layout(title: &str, csrf: String) -> Layout {
-    Layout {
-        title: title.into(),
-        user_name: String::new(),
-        staff: false,
-        admin_nav: false,
-        csrf,
-        section: "sign-in",
-        notice: None,
-        unread: 0,
-        search_q: String::new(),
-    }
-}
 
 #[derive(askama::Template)]
 #[template(path = "sign_in_code.html")]
@@ -53,7 +39,7 @@ pub(crate) fn code_page(
     Ok((
         status,
         render(&CodePage {
-            layout: public_layout("Two-factor sign-in", csrf),
+            layout: signed_out_layout("Two-factor sign-in", csrf),
             challenge,
             next,
             error,
@@ -240,7 +226,7 @@ fn mail_link_page(
     Ok((
         status,
         render(&MailLinkPage {
-            layout: public_layout(title, String::new()),
+            layout: signed_out_layout(title, String::new()),
             purpose,
             token,
             sent,
@@ -354,7 +340,7 @@ pub async fn use_link(
             "link",
             String::new(),
             false,
-            Some(format!("{}{}.", m[..1].to_uppercase(), &m[1..])),
+            Some(capitalise(&m)),
             StatusCode::UNAUTHORIZED,
         ),
         Err(e) => Err(e.into()),
