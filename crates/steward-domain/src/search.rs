@@ -630,5 +630,137 @@ pub fn snippet(text: &str, terms: &[Term], width: usize) -> Vec<Piece> {
     out
 }
 
+/// Ranks the matches of a search the way BM25 does, from the matched texts themselves: for each
+/// term, its occurrences in the subject (counted three times) and in the message, each saturating
+/// (`k1 = 1.2`) and normalised by the text's length against a typical one (`b = 0.75`). Terms
+/// match as in [`snippet`] (same English stem, or the start of a word for a prefix; a phrase's
+/// words in a row). Unlike the database's own BM25 there is no weight for how rare a term is
+/// overall: every ranked match has every term, and counting each term's rows over the whole
+/// index cost SQLite more than the rest of a search together (see `docs/search.md`).
+pub struct Scorer {
+    stemmer: rust_stemmers::Stemmer,
+    terms: Vec<ScoredTerm>,
+    /// The first letters of every stem and prefix: only words that start so can match.
+    starts: Vec<String>,
+}
+
+enum ScoredTerm {
+    Stem(String),
+    Prefix(String),
+    Phrase(Vec<String>),
+}
+
+/// How many words a subject and a message typically have (the length BM25 normalises by).
+const TYPICAL_SUBJECT: f64 = 6.0;
+const TYPICAL_BODY: f64 = 80.0;
+
+impl Scorer {
+    pub fn new(terms: &[Term]) -> Scorer {
+        let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+        let terms: Vec<ScoredTerm> = terms
+            .iter()
+            .map(|t| match t {
+                Term::Word(w) => ScoredTerm::Stem(stemmer.stem(&w.to_lowercase()).into_owned()),
+                Term::Prefix(p) => ScoredTerm::Prefix(p.to_lowercase()),
+                Term::Phrase(ws) => ScoredTerm::Phrase(
+                    ws.iter()
+                        .map(|w| stemmer.stem(&w.to_lowercase()).into_owned())
+                        .collect(),
+                ),
+            })
+            .collect();
+        // A stem and the word it came from share their first letters (happy → happi).
+        let starts = terms
+            .iter()
+            .flat_map(|t| match t {
+                ScoredTerm::Stem(s) | ScoredTerm::Prefix(s) => vec![s.as_str()],
+                ScoredTerm::Phrase(ws) => ws.iter().map(String::as_str).collect(),
+            })
+            .map(|s| s.chars().take(3).collect())
+            .collect();
+        Scorer {
+            stemmer,
+            terms,
+            starts,
+        }
+    }
+
+    /// The score of a match: its subject's words and, for a message, the message's. Higher is
+    /// better; 0 when no term occurs.
+    pub fn score(&self, subject: &str, body: Option<&str>) -> f64 {
+        self.subject(subject) + body.map_or(0.0, |b| self.body(b))
+    }
+
+    /// The subject's part of [`Scorer::score`] (the same for every message of a ticket).
+    pub fn subject(&self, subject: &str) -> f64 {
+        3.0 * self.text(subject, TYPICAL_SUBJECT)
+    }
+
+    /// A message's part of [`Scorer::score`].
+    pub fn body(&self, body: &str) -> f64 {
+        self.text(body, TYPICAL_BODY)
+    }
+
+    /// Whether a word could match a term (before its stem is worked out).
+    fn could_match(&self, word: &str) -> bool {
+        if word.is_ascii() {
+            self.starts.iter().any(|s| {
+                word.len() >= s.len()
+                    && word.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
+            })
+        } else {
+            let lower = word.to_lowercase();
+            self.starts.iter().any(|s| lower.starts_with(s.as_str()))
+        }
+    }
+
+    fn text(&self, text: &str, typical: f64) -> f64 {
+        const K1: f64 = 1.2;
+        const B: f64 = 0.75;
+        // The words that could match: (position, word in lower case, its stem). Only those
+        // are lower-cased and stemmed, so that long messages cost little.
+        let mut hits: Vec<(usize, String, String)> = Vec::new();
+        let mut length = 0usize;
+        for w in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            if self.could_match(w) {
+                let lower = w.to_lowercase();
+                let stem = self.stemmer.stem(&lower).into_owned();
+                hits.push((length, lower, stem));
+            }
+            length += 1;
+        }
+        let stem_at = |pos: usize| {
+            hits.binary_search_by_key(&pos, |h| h.0)
+                .ok()
+                .map(|i| hits[i].2.as_str())
+        };
+        let norm = K1 * (1.0 - B + B * length as f64 / typical);
+        let mut score = 0.0;
+        for t in &self.terms {
+            let tf = match t {
+                ScoredTerm::Stem(s) => hits.iter().filter(|h| &h.2 == s).count(),
+                ScoredTerm::Prefix(p) => {
+                    hits.iter().filter(|h| h.1.starts_with(p.as_str())).count()
+                }
+                ScoredTerm::Phrase(ws) => hits
+                    .iter()
+                    .filter(|h| {
+                        !ws.is_empty()
+                            && ws
+                                .iter()
+                                .enumerate()
+                                .all(|(i, s)| stem_at(h.0 + i) == Some(s.as_str()))
+                    })
+                    .count(),
+            } as f64;
+            score += tf * (K1 + 1.0) / (tf + norm);
+        }
+        score
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -102,6 +102,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0015_accounts.sql"),
     },
+    Migration {
+        version: 16,
+        name: "search_scope",
+        sqlite: include_str!("../migrations/sqlite/0016_search_scope.sql"),
+        postgres: include_str!("../migrations/postgres/0016_search_scope.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

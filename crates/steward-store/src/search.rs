@@ -71,21 +71,146 @@ pub struct TicketSearch<'a> {
 }
 
 impl TicketSearch<'_> {
-    /// Whether the search is limited to few tickets: a requester's, or a filter on one person,
-    /// team or organisation.
+    /// Whether the search is limited to the tickets of one team or person, which the index's
+    /// scope words do not name (see [`ScopeWord`]).
     fn narrow(&self) -> bool {
-        matches!(self.scope, TicketScope::Requester { .. })
-            || self.conditions.iter().any(|(c, negated)| {
-                !negated
-                    && matches!(
-                        c,
-                        TicketCondition::Requester(_)
-                            | TicketCondition::Org(_)
-                            | TicketCondition::Team(_)
-                            | TicketCondition::Assignee(Some(_))
-                    )
-            })
+        self.conditions.iter().any(|(c, negated)| {
+            !negated
+                && matches!(
+                    c,
+                    TicketCondition::Team(_) | TicketCondition::Assignee(Some(_))
+                )
+        })
     }
+
+    /// The scope words every match must have: all of the groups, one word of each (see
+    /// migration 0016). Built from the asker's scope and the conditions on status,
+    /// organisation and requester that are not negated; a superset of what the SQL conditions
+    /// allow, which still apply.
+    ///
+    /// Only words of few rows help: the index intersects quickly either way, but ranking
+    /// (bm25 on SQLite, the GIN lookup on PostgreSQL) reads every row of each word, which for
+    /// a word of most rows costs more than checking the newest matches' tickets. So a group
+    /// with a word of many rows is left out: resolved and closed (most tickets of any desk
+    /// that has run a while) and the organisations in `large`.
+    fn scope_words(&self, large: &[OrgId]) -> Vec<Vec<ScopeWord>> {
+        let mut groups: Vec<Vec<ScopeWord>> = Vec::new();
+        if let TicketScope::Requester {
+            person,
+            organisation,
+        } = self.scope
+        {
+            let mut words = vec![ScopeWord::Requester(person.0)];
+            words.extend(organisation.map(|o| ScopeWord::Org(o.0)));
+            groups.push(words);
+        }
+        let mut by_field: std::collections::BTreeMap<&str, Vec<ScopeWord>> = Default::default();
+        for (c, negated) in self.conditions {
+            if *negated {
+                continue;
+            }
+            let (field, words): (&str, Vec<ScopeWord>) = match c {
+                TicketCondition::Statuses(s) => {
+                    ("status", s.iter().map(|s| ScopeWord::Status(*s)).collect())
+                }
+                TicketCondition::Org(ids) => {
+                    ("org", ids.iter().map(|o| ScopeWord::Org(o.0)).collect())
+                }
+                TicketCondition::Requester(ids) => (
+                    "requester",
+                    ids.iter().map(|p| ScopeWord::Requester(p.0)).collect(),
+                ),
+                _ => continue,
+            };
+            // Conditions on the same field are alternatives (as in `push_ticket_conditions`).
+            by_field.entry(field).or_default().extend(words);
+        }
+        // A group without words allows nothing: the SQL conditions say so; no words needed.
+        groups.extend(by_field.into_values().filter(|w| !w.is_empty()));
+        groups.retain(|group| {
+            group.iter().all(|w| match w {
+                ScopeWord::Status(s) => !matches!(s, Status::Resolved | Status::Closed),
+                ScopeWord::Org(o) => !large.contains(&OrgId(*o)),
+                ScopeWord::Requester(_) => true,
+            })
+        });
+        groups
+    }
+
+    /// The organisations whose scope words this search would use.
+    fn scope_orgs(&self) -> Vec<OrgId> {
+        let mut out: Vec<OrgId> = self
+            .scope_words(&[])
+            .into_iter()
+            .flatten()
+            .filter_map(|w| match w {
+                ScopeWord::Org(o) => Some(OrgId(o)),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable_by_key(|o| o.0);
+        out.dedup();
+        out
+    }
+}
+
+/// A word the indexes hold beside a ticket's and each message's text, naming the ticket's
+/// status, organisation or requester (migration 0016). On SQLite they sit in a column of their
+/// own (`xsopen`, `xo12`, `xr345`) that the asker's words never search; on PostgreSQL they are
+/// lexemes with a hyphen (`s-open`, `o-12`, `r-345`), which no word of a query can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScopeWord {
+    Status(Status),
+    Org(i64),
+    Requester(i64),
+}
+
+impl ScopeWord {
+    fn fts5(self) -> String {
+        match self {
+            ScopeWord::Status(s) => format!("xs{}", s.as_str().replace('_', "")),
+            ScopeWord::Org(id) => format!("xo{id}"),
+            ScopeWord::Requester(id) => format!("xr{id}"),
+        }
+    }
+
+    fn lexeme(self) -> String {
+        match self {
+            ScopeWord::Status(s) => format!("s-{}", s.as_str()),
+            ScopeWord::Org(id) => format!("o-{id}"),
+            ScopeWord::Requester(id) => format!("r-{id}"),
+        }
+    }
+}
+
+/// The FTS5 query of a ticket search: the asker's words in the text columns (`text`, from
+/// [`fts5_query`]), and one word of each scope group in the scope column.
+fn fts5_scoped(text: &str, text_columns: &str, scope: &[Vec<ScopeWord>]) -> String {
+    let mut out = format!("{{{text_columns}}} : {text}");
+    for group in scope {
+        let words: Vec<String> = group.iter().map(|w| format!("\"{}\"", w.fts5())).collect();
+        out.push_str(&format!(" AND scope : ({})", words.join(" OR ")));
+    }
+    out
+}
+
+/// The PostgreSQL tsquery text of the scope groups (cast with `::tsquery`, which takes quoted
+/// lexemes as they are); `None` without groups.
+fn tsquery_scope(scope: &[Vec<ScopeWord>]) -> Option<String> {
+    if scope.is_empty() {
+        return None;
+    }
+    Some(
+        scope
+            .iter()
+            .map(|group| {
+                let words: Vec<String> =
+                    group.iter().map(|w| format!("'{}'", w.lexeme())).collect();
+                format!("({})", words.join(" | "))
+            })
+            .collect::<Vec<_>>()
+            .join(" & "),
+    )
 }
 
 /// A ticket found: its id, the message whose words matched best (none when only the subject did,
@@ -254,6 +379,49 @@ fn push_ticket_conditions(query: &mut Query, s: &TicketSearch<'_>) {
     }
 }
 
+/// How much of a message is read to rank it (its first characters; the index holds 100,000).
+const SCORED_CHARS: i64 = 20_000;
+
+/// Ranks candidate matches `(ticket, message or none for the subject alone, subject, body)`:
+/// per ticket its best message (for the snippet), or the subject alone when no message matched;
+/// best first, then the newest ticket; the page asked for and one more.
+fn rank(
+    s: &TicketSearch<'_>,
+    rows: Vec<(i64, Option<i64>, String, Option<String>)>,
+) -> Vec<TicketMatch> {
+    let scorer = steward_domain::search::Scorer::new(s.terms);
+    let mut best: std::collections::HashMap<i64, TicketMatch> = Default::default();
+    let mut subjects: std::collections::HashMap<i64, f64> = Default::default();
+    for (tid, mid, subject, body) in rows {
+        let subject = *subjects
+            .entry(tid)
+            .or_insert_with(|| scorer.subject(&subject));
+        let score = subject + body.as_deref().map_or(0.0, |b| scorer.body(b));
+        let better =
+            |old: &TicketMatch| (mid.is_some(), score) > (old.message.is_some(), old.score);
+        if best.get(&tid).is_none_or(better) {
+            best.insert(
+                tid,
+                TicketMatch {
+                    ticket: TicketId(tid),
+                    message: mid,
+                    score,
+                },
+            );
+        }
+    }
+    let mut out: Vec<TicketMatch> = best.into_values().collect();
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.ticket.0.cmp(&a.ticket.0))
+    });
+    out.into_iter()
+        .skip(s.offset.max(0) as usize)
+        .take(s.limit.max(0) as usize + 1)
+        .collect()
+}
+
 impl Conn {
     /// Tickets matching a search, best first (by relevance; without words, the most recently
     /// updated first). Asks for one more than `limit` so the caller knows whether more follow.
@@ -276,23 +444,34 @@ impl Conn {
             // search narrowed to a few tickets (a requester's, or one person's, team's or
             // organisation's) ranks all its matches on PostgreSQL, reached through those tickets.
             let narrow = s.narrow();
+            let mut large = Vec::new();
+            for org in s.scope_orgs() {
+                if self.organisation_is_large(org).await? {
+                    large.push(org);
+                }
+            }
+            let scope = s.scope_words(&large);
             match backend {
                 Backend::Sqlite => {
-                    let text = fts5_query(s.terms, s.excluded, false);
-                    // The subject counts three times a message's words. bm25 is lower for
-                    // better matches: negated so that higher is better on both databases. Per
-                    // ticket, its best message (for the snippet; SQLite takes the bare columns
-                    // from the row of the MAX), or the subject alone when no message matched.
-                    // The index's newest matches are read and their tickets checked. (Reading a
-                    // requester's few messages and looking each up in FTS5 by rowid was tried:
-                    // FTS5 then scans the whole match per message, far slower.)
-                    query = q("SELECT h.tid, h.mid, h.score FROM (
-                        SELECT tid, mid, score, MAX((mid IS NOT NULL) * 1.0e9 + score) AS pick FROM (
-                            SELECT * FROM (
-                                SELECT m.ticket_id AS tid, m.id AS mid, -bm25(message_search, 3.0, 1.0) AS score
+                    let words = fts5_query(s.terms, s.excluded, false);
+                    let text = fts5_scoped(&words, "subject body", &scope);
+                    let subject = fts5_scoped(&words, "subject", &scope);
+                    // The index's newest matches are read and their tickets checked, then
+                    // ranked here by `Scorer` (BM25 from the matched texts: SQLite's own bm25()
+                    // first counts every row of each word over the whole index, which for a
+                    // common word cost more than all the rest). (Reading a requester's few
+                    // messages and looking each up in FTS5 by rowid was tried: FTS5 then scans
+                    // the whole match per message, far slower.)
+                    // The candidates come back as one JSON array: handing thousands of rows
+                    // over one by one from sqlx's SQLite thread cost more than the search.
+                    let mut query = q("SELECT json_group_array(json_array(tid, mid, subject, body)) FROM (SELECT * FROM (
+                                SELECT m.ticket_id AS tid, m.id AS mid, t.subject AS subject, substr(m.body, 1, ");
+                    query.param(SCORED_CHARS).push(
+                        ") AS body
                                 FROM message_search JOIN messages m ON m.id = message_search.rowid
                                 JOIN tickets t ON t.id = m.ticket_id
-                                WHERE message_search MATCH ");
+                                WHERE message_search MATCH ",
+                    );
                     query.param(text.as_str()).push(kind);
                     push_ticket_conditions(&mut query, s);
                     query
@@ -300,28 +479,47 @@ impl Conn {
                         .param(CANDIDATES);
                     query.push(
                         ") UNION ALL SELECT * FROM (
-                                SELECT t.id AS tid, NULL AS mid, -3.0 * bm25(ticket_search) AS score
+                                SELECT t.id AS tid, NULL AS mid, t.subject AS subject, NULL AS body
                                 FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid
                                 WHERE ticket_search MATCH ",
                     );
-                    query.param(text.as_str());
+                    query.param(subject.as_str());
                     push_ticket_conditions(&mut query, s);
                     query
                         .push(" ORDER BY ticket_search.rowid DESC LIMIT ")
                         .param(CANDIDATES);
-                    query.push(") ) AS u GROUP BY tid ) AS h WHERE 1 = 1");
+                    query.push(") ) AS u");
+                    let (rows,): (String,) = self.fetch_one(query).await?;
+                    let rows: Vec<(i64, Option<i64>, String, Option<String>)> =
+                        serde_json::from_str(&rows).map_err(|e| {
+                            crate::StoreError::Corrupt(format!("search candidates: {e}"))
+                        })?;
+                    return Ok(rank(s, rows));
                 }
                 Backend::Postgres => {
                     let text = tsquery(s.terms, s.excluded, false);
+                    // Matches need the asker's words and the scope lexemes (`x.m`); they are
+                    // ranked by the words alone (`x.q`).
+                    let matches = |query: &mut Query| {
+                        query
+                            .push("to_tsquery('english', ")
+                            .param(text.as_str())
+                            .push(")");
+                        if let Some(scope) = tsquery_scope(&scope) {
+                            query.push(" && CAST(").param(scope).push(" AS tsquery)");
+                        }
+                    };
                     // Subject words are weighted A, message words B (ts_rank_cd's default
                     // weights: 1.0 and 0.4).
                     query = q("SELECT h.tid, h.mid, h.score FROM (
                         SELECT DISTINCT ON (tid) tid, mid, score FROM (
                             SELECT c.tid, c.mid, ts_rank_cd(c.search, c.q)::float8 AS score FROM (
                                 SELECT m.ticket_id AS tid, m.id AS mid, m.search, x.q
-                                FROM messages m JOIN tickets t ON t.id = m.ticket_id, to_tsquery('english', ");
+                                FROM messages m JOIN tickets t ON t.id = m.ticket_id, (SELECT to_tsquery('english', ");
                     query.param(text.as_str());
-                    query.push(") AS x(q) WHERE m.search @@ x.q").push(kind);
+                    query.push(") AS q, ");
+                    matches(&mut query);
+                    query.push(" AS m) AS x WHERE m.search @@ x.m").push(kind);
                     push_ticket_conditions(&mut query, s);
                     // A few tickets: all their matching messages (reached through the tickets);
                     // otherwise the newest matches.
@@ -334,10 +532,12 @@ impl Conn {
                         ") AS c
                             UNION ALL
                             SELECT c.tid, NULL, ts_rank_cd(c.search, c.q)::float8 FROM (
-                                SELECT t.id AS tid, t.search, x.q FROM tickets t, to_tsquery('english', ",
+                                SELECT t.id AS tid, t.search, x.q FROM tickets t, (SELECT to_tsquery('english', ",
                     );
                     query.param(text.as_str());
-                    query.push(") AS x(q) WHERE t.search @@ x.q");
+                    query.push(") AS q, ");
+                    matches(&mut query);
+                    query.push(" AS m) AS x WHERE t.search @@ x.m");
                     push_ticket_conditions(&mut query, s);
                     query.push(" ORDER BY t.id DESC LIMIT ").param(CANDIDATES);
                     query.push(
@@ -360,6 +560,22 @@ impl Conn {
                 score,
             })
             .collect())
+    }
+
+    /// Whether an organisation has more than a tenth of all tickets, and more than a thousand
+    /// (counted up to that many through its index, so the answer costs little either way): its
+    /// scope word would cost a search more than it saves (see [`TicketSearch::scope_words`]).
+    async fn organisation_is_large(&mut self, org: OrgId) -> Result<bool> {
+        let (all,): (Option<i64>,) = self.fetch_one(q("SELECT MAX(id) FROM tickets")).await?;
+        let limit = (all.unwrap_or(0) / 10).max(1_000);
+        let (n,): (i64,) = self
+            .fetch_one(
+                q("SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE organisation_id = $1 LIMIT $2) AS o")
+                    .bind(org.0)
+                    .bind(limit + 1),
+            )
+            .await?;
+        Ok(n > limit)
     }
 
     /// Tickets by id, with their tags, in the order asked (ids that no longer exist are left out).
@@ -526,7 +742,7 @@ impl Conn {
         if self.backend() == Backend::Sqlite {
             for (fts, fill) in [
                 ("message_search", None),
-                ("ticket_search", Some("INSERT INTO ticket_search (rowid, subject) SELECT id, subject FROM tickets")),
+                ("ticket_search", Some("INSERT INTO ticket_search (rowid, subject, scope) SELECT t.id, t.subject, s.scope FROM tickets t JOIN ticket_search_scope s ON s.id = t.id")),
                 ("person_search", Some("INSERT INTO person_search (rowid, name, email) SELECT id, name, email FROM people")),
                 ("organisation_search", Some("INSERT INTO organisation_search (rowid, name) SELECT id, name FROM organisations")),
             ] {
@@ -559,9 +775,10 @@ impl Conn {
         match self.backend() {
             Backend::Sqlite => {
                 self.execute(
-                    q("INSERT INTO message_search (rowid, subject, body)
-                       SELECT m.id, t.subject, substr(m.body, 1, 100000)
+                    q("INSERT INTO message_search (rowid, subject, body, scope)
+                       SELECT m.id, t.subject, substr(m.body, 1, 100000), s.scope
                        FROM messages m JOIN tickets t ON t.id = m.ticket_id
+                       JOIN ticket_search_scope s ON s.id = t.id
                        WHERE m.id > $1 AND m.id <= $2")
                     .bind(after)
                     .bind(last),
@@ -572,6 +789,7 @@ impl Conn {
                 self.execute(
                     q(
                         "UPDATE messages m SET search = steward_message_vector(t.subject, m.body)
+                           || steward_search_scope(t.status, t.organisation_id, t.requester_id)
                        FROM tickets t WHERE t.id = m.ticket_id AND m.id > $1 AND m.id <= $2",
                     )
                     .bind(after)
@@ -609,5 +827,83 @@ mod tests {
             "printer & offl:* & (paper <-> jam) & !toner"
         );
         assert_eq!(tsquery(&terms[..1], &[], true), "printer:*");
+    }
+
+    #[test]
+    fn scope_words_come_from_the_askers_scope_and_positive_filters() {
+        let terms = [Term::Word("printer".into())];
+        let conditions = [
+            (
+                TicketCondition::Statuses(vec![Status::New, Status::PendingRequester]),
+                false,
+            ),
+            (TicketCondition::Statuses(vec![Status::Open]), false),
+            (TicketCondition::Org(vec![OrgId(7)]), false),
+            (TicketCondition::Requester(vec![PersonId(9)]), true),
+            (TicketCondition::Requester(vec![]), false),
+            (TicketCondition::Team(vec![TeamId(1)]), false),
+        ];
+        let s = TicketSearch {
+            terms: &terms,
+            excluded: &[],
+            conditions: &conditions,
+            scope: TicketScope::Requester {
+                person: PersonId(3),
+                organisation: Some(OrgId(7)),
+            },
+            public_only: true,
+            offset: 0,
+            limit: 20,
+        };
+        let scope = s.scope_words(&[]);
+        assert_eq!(
+            scope,
+            [
+                vec![ScopeWord::Requester(3), ScopeWord::Org(7)],
+                vec![ScopeWord::Org(7)],
+                vec![
+                    ScopeWord::Status(Status::New),
+                    ScopeWord::Status(Status::PendingRequester),
+                    ScopeWord::Status(Status::Open)
+                ],
+            ]
+        );
+        let words = fts5_query(&terms, &[], false);
+        assert_eq!(
+            fts5_scoped(&words, "subject body", &scope),
+            r#"{subject body} : ("printer") AND scope : ("xr3" OR "xo7") AND scope : ("xo7") AND scope : ("xsnew" OR "xspendingrequester" OR "xsopen")"#
+        );
+        assert_eq!(
+            tsquery_scope(&scope).unwrap(),
+            "('r-3' | 'o-7') & ('o-7') & ('s-new' | 's-pending_requester' | 's-open')"
+        );
+        assert!(s.narrow(), "a team filter is not in the index");
+        let staff = TicketSearch {
+            scope: TicketScope::All,
+            conditions: &[],
+            ..s
+        };
+        assert!(staff.scope_words(&[]).is_empty());
+        // Words of many rows are left out with their group.
+        assert_eq!(
+            s.scope_words(&[OrgId(7)]),
+            [vec![
+                ScopeWord::Status(Status::New),
+                ScopeWord::Status(Status::PendingRequester),
+                ScopeWord::Status(Status::Open)
+            ]]
+        );
+        assert_eq!(s.scope_orgs(), [OrgId(7)]);
+        let closed = [(
+            TicketCondition::Statuses(vec![Status::Open, Status::Closed]),
+            false,
+        )];
+        let closed = TicketSearch {
+            conditions: &closed,
+            ..staff.clone()
+        };
+        assert!(closed.scope_words(&[]).is_empty());
+        assert_eq!(tsquery_scope(&[]), None);
+        assert!(!staff.narrow());
     }
 }

@@ -373,3 +373,34 @@ proptest! {
         let _ = SearchQuery::parse(&text, now(), &berlin());
     }
 }
+
+#[test]
+fn scores_rank_like_bm25() {
+    let words = |q: &str| parse(q).terms;
+    let s = Scorer::new(&words("printer"));
+    // Other forms of the word count; a subject counts three times a message.
+    assert!(s.score("Printers", None) > 0.0);
+    assert!(s.score("Printer jam", None) > s.score("Paper jam", Some("the printer jams")));
+    // More occurrences score higher, with diminishing returns; a longer text dilutes them.
+    let once = s.score("Help", Some("the printer is broken"));
+    let twice = s.score("Help", Some("the printer is broken, the printer"));
+    let thrice = s.score("Help", Some("the printer is broken, the printer, printer"));
+    assert!(twice > once && thrice > twice && thrice - twice < twice - once);
+    let long = format!("the printer is broken {}", "and more words ".repeat(50));
+    assert!(s.score("Help", Some(&long)) < once);
+    assert_eq!(s.score("Help", Some("nothing here")), 0.0);
+    // Every term counts; prefixes and phrases.
+    let both = Scorer::new(&words("vpn disconnects"));
+    assert!(
+        both.score("VPN", Some("it disconnected again")) > both.score("VPN", Some("it is slow"))
+    );
+    let prefix = Scorer::new(&words("certif*"));
+    assert!(prefix.score("Certificate expired", None) > 0.0);
+    assert_eq!(prefix.score("Cert expired", None), 0.0);
+    let phrase = Scorer::new(&words("\"access denied\""));
+    assert!(phrase.score("Access denied", None) > 0.0);
+    assert_eq!(phrase.score("Denied access", None), 0.0);
+    // Words whose stem does not start like the word (happy → happi) still match.
+    let happy = Scorer::new(&words("happy"));
+    assert!(happy.score("Not happy", None) > 0.0);
+}

@@ -435,3 +435,161 @@ async fn search_pages_and_organisation_access(app: &TestApp) {
         .is_empty());
 }
 on_both!(search_pages_and_organisation_access);
+
+/// The indexes name each ticket's status, organisation and requester beside its words (migration
+/// 0016), so that a filter on them is answered inside the index. Those words follow the ticket
+/// when it changes, survive a rebuild, and are never found by what someone types.
+async fn search_scope_follows_the_ticket(app: &TestApp) {
+    let (_, admin) = app
+        .person("admin@msp.example", Role::Admin, None, false)
+        .await;
+    let (_, tech) = app
+        .person("tech@msp.example", Role::Technician, None, false)
+        .await;
+    let mut orgs = Vec::new();
+    for name in ["Acme", "Globex"] {
+        let id = expect(
+            app.post(
+                "/api/v1/organisations",
+                &admin,
+                json!({"name": name, "domains": [format!("{}.example", name.to_lowercase())]}),
+            )
+            .await,
+            201,
+        )["id"]
+            .as_i64()
+            .unwrap();
+        orgs.push(id);
+    }
+    let (ann_id, ann) = app
+        .person("ann@acme.example", Role::Requester, Some(orgs[0]), false)
+        .await;
+    let (_, boss) = app
+        .person("boss@acme.example", Role::Requester, Some(orgs[0]), true)
+        .await;
+    let (bob_id, bob) = app
+        .person("bob@globex.example", Role::Requester, Some(orgs[1]), false)
+        .await;
+    let (scanner, _) = ticket(app, &ann, "Scanner jams", "The scanner jams on every page.").await;
+    // The requester's own reply leaves the ticket new.
+    message(app, &ann, scanner, "public", "It is the office model.").await;
+    let _ = ticket(
+        app,
+        &bob,
+        "Scanner driver",
+        "The scanner driver will not install.",
+    )
+    .await;
+
+    assert_eq!(
+        subjects(app, &tech, "status:new scanner").await.len(),
+        2,
+        "both tickets are new"
+    );
+    assert!(subjects(app, &tech, "status:open scanner").await.is_empty());
+    // A status change moves the ticket's words (the subject's and every message's).
+    expect(
+        app.patch(
+            &format!("/api/v1/tickets/{scanner}"),
+            &tech,
+            json!({"status": "open"}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(
+        subjects(app, &tech, "status:open scanner").await,
+        ["Scanner jams"]
+    );
+    assert_eq!(
+        subjects(app, &tech, "status:open model").await,
+        ["Scanner jams"]
+    );
+    assert_eq!(
+        subjects(app, &tech, "status:unresolved jams").await,
+        ["Scanner jams"]
+    );
+    assert_eq!(
+        subjects(app, &tech, "status:new scanner").await,
+        ["Scanner driver"]
+    );
+    assert_eq!(
+        subjects(app, &tech, "-status:new scanner").await,
+        ["Scanner jams"]
+    );
+    assert_eq!(
+        subjects(app, &tech, "status:new status:open scanner")
+            .await
+            .len(),
+        2
+    );
+    // Organisation and requester filters, and requesters' own scope.
+    assert_eq!(
+        subjects(app, &tech, "org:globex scanner").await,
+        ["Scanner driver"]
+    );
+    assert_eq!(
+        subjects(app, &tech, "requester:ann@acme.example scanner").await,
+        ["Scanner jams"]
+    );
+    assert_eq!(subjects(app, &boss, "scanner").await, ["Scanner jams"]);
+    assert_eq!(subjects(app, &bob, "scanner").await, ["Scanner driver"]);
+    // Another requester (of another organisation): the ticket's words follow it.
+    let moved = expect(
+        app.patch(
+            &format!("/api/v1/tickets/{scanner}"),
+            &tech,
+            json!({"requester_id": bob_id}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(moved["organisation_id"], orgs[1], "{moved}");
+    assert!(subjects(app, &boss, "scanner").await.is_empty());
+    assert!(subjects(app, &ann, "model").await.is_empty());
+    assert_eq!(subjects(app, &bob, "model").await, ["Scanner jams"]);
+    assert_eq!(subjects(app, &tech, "org:globex scanner").await.len(), 2);
+    // A new subject rewrites the words and keeps the scope.
+    expect(
+        app.patch(
+            &format!("/api/v1/tickets/{scanner}"),
+            &tech,
+            json!({"subject": "Flatbed scanner jams"}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(
+        subjects(app, &tech, "status:open flatbed").await,
+        ["Flatbed scanner jams"]
+    );
+    assert_eq!(
+        subjects(app, &bob, "flatbed model").await,
+        ["Flatbed scanner jams"]
+    );
+
+    // A rebuild keeps them too.
+    app.service
+        .reindex_search(&steward_domain::Actor::system(), |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        subjects(app, &tech, "status:open model").await,
+        ["Flatbed scanner jams"]
+    );
+    assert_eq!(subjects(app, &bob, "scanner").await.len(), 2);
+    assert!(subjects(app, &ann, "scanner").await.is_empty());
+
+    // The scope words are not words anyone can find.
+    for q in [
+        "xsopen",
+        "xsnew",
+        &format!("xo{}", orgs[1]),
+        &format!("xr{ann_id}"),
+        "s open",
+        &format!("\"o {}\"", orgs[1]),
+    ] {
+        assert!(subjects(app, &tech, q).await.is_empty(), "{q:?}");
+    }
+}
+on_both!(search_scope_follows_the_ticket);
