@@ -559,8 +559,15 @@ async fn measure_running(
         if slowest.as_ref().is_none_or(|(_, d)| p99 > *d) {
             slowest = Some(((*q).to_string(), p99));
         }
-        all.extend(l.latencies);
+        all.push(l.latencies);
     }
+    // Each query weighs the same: as many of each as the one with fewest (a fixed time per
+    // query gives quick queries many more samples, which would hide the slow ones).
+    let fewest = all.iter().map(Vec::len).min().unwrap_or(0);
+    let mut all: Vec<Duration> = all
+        .into_iter()
+        .flat_map(|l| l.into_iter().take(fewest))
+        .collect();
     all.sort_unstable();
     let search = http::Load {
         requests: all.len() as u64,
