@@ -83,6 +83,15 @@ impl TicketSearch<'_> {
         })
     }
 
+    /// Whether the search is limited to a requester's tickets, or filtered by requester or
+    /// organisation.
+    fn names_people(&self) -> bool {
+        matches!(self.scope, TicketScope::Requester { .. })
+            || self.conditions.iter().any(|(c, negated)| {
+                !negated && matches!(c, TicketCondition::Requester(_) | TicketCondition::Org(_))
+            })
+    }
+
     /// The scope words every match must have: all of the groups, one word of each (see
     /// migration 0016). Built from the asker's scope and the conditions on status,
     /// organisation and requester that are not negated; a superset of what the SQL conditions
@@ -440,10 +449,10 @@ impl Conn {
             };
             // Each branch takes the newest CANDIDATES matches that the asker may see and the
             // filters allow, newest first (the index yields them in that order, so a word in
-            // millions of messages costs no more than a rare one); they are then ranked. A
-            // search narrowed to a few tickets (a requester's, or one person's, team's or
-            // organisation's) ranks all its matches on PostgreSQL, reached through those tickets.
-            let narrow = s.narrow();
+            // millions of messages costs no more than a rare one); they are then ranked. Scope
+            // words (see `ScopeWord`) let the index itself narrow by status, organisation and
+            // requester. A search narrowed to one team's or person's tickets ranks all its
+            // matches on PostgreSQL, reached through those tickets.
             let mut large = Vec::new();
             for org in s.scope_orgs() {
                 if self.organisation_is_large(org).await? {
@@ -451,6 +460,13 @@ impl Conn {
                 }
             }
             let scope = s.scope_words(&large);
+            // Limited to people's or organisations' tickets that the scope words leave out (a
+            // large organisation): reached through those tickets on PostgreSQL, as before them.
+            let covered = scope
+                .iter()
+                .flatten()
+                .any(|w| matches!(w, ScopeWord::Org(_) | ScopeWord::Requester(_)));
+            let narrow = s.narrow() || (!covered && s.names_people());
             match backend {
                 Backend::Sqlite => {
                     let words = fts5_query(s.terms, s.excluded, false);
@@ -905,5 +921,6 @@ mod tests {
         assert!(closed.scope_words(&[]).is_empty());
         assert_eq!(tsquery_scope(&[]), None);
         assert!(!staff.narrow());
+        assert!(s.names_people() && !staff.names_people());
     }
 }
