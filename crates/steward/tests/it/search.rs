@@ -42,6 +42,15 @@ async fn ticket(app: &TestApp, token: &str, subject: &str, body: &str) -> (i64, 
     (t["id"].as_i64().unwrap(), t["number"].as_i64().unwrap())
 }
 
+/// Changes a ticket over the API; the ticket as it is now.
+async fn update(app: &TestApp, token: &str, id: i64, change: Value) -> Value {
+    expect(
+        app.patch(&format!("/api/v1/tickets/{id}"), token, change)
+            .await,
+        200,
+    )
+}
+
 async fn message(app: &TestApp, token: &str, id: i64, kind: &str, body: &str) {
     expect(
         app.post(
@@ -488,15 +497,7 @@ async fn search_scope_follows_the_ticket(app: &TestApp) {
     );
     assert!(subjects(app, &tech, "status:open scanner").await.is_empty());
     // A status change moves the ticket's words (the subject's and every message's).
-    expect(
-        app.patch(
-            &format!("/api/v1/tickets/{scanner}"),
-            &tech,
-            json!({"status": "open"}),
-        )
-        .await,
-        200,
-    );
+    update(app, &tech, scanner, json!({"status": "open"})).await;
     assert_eq!(
         subjects(app, &tech, "status:open scanner").await,
         ["Scanner jams"]
@@ -535,30 +536,20 @@ async fn search_scope_follows_the_ticket(app: &TestApp) {
     assert_eq!(subjects(app, &boss, "scanner").await, ["Scanner jams"]);
     assert_eq!(subjects(app, &bob, "scanner").await, ["Scanner driver"]);
     // Another requester (of another organisation): the ticket's words follow it.
-    let moved = expect(
-        app.patch(
-            &format!("/api/v1/tickets/{scanner}"),
-            &tech,
-            json!({"requester_id": bob_id}),
-        )
-        .await,
-        200,
-    );
+    let moved = update(app, &tech, scanner, json!({"requester_id": bob_id})).await;
     assert_eq!(moved["organisation_id"], orgs[1], "{moved}");
     assert!(subjects(app, &boss, "scanner").await.is_empty());
     assert!(subjects(app, &ann, "model").await.is_empty());
     assert_eq!(subjects(app, &bob, "model").await, ["Scanner jams"]);
     assert_eq!(subjects(app, &tech, "org:globex scanner").await.len(), 2);
     // A new subject rewrites the words and keeps the scope.
-    expect(
-        app.patch(
-            &format!("/api/v1/tickets/{scanner}"),
-            &tech,
-            json!({"subject": "Flatbed scanner jams"}),
-        )
-        .await,
-        200,
-    );
+    update(
+        app,
+        &tech,
+        scanner,
+        json!({"subject": "Flatbed scanner jams"}),
+    )
+    .await;
     assert_eq!(
         subjects(app, &tech, "status:open flatbed").await,
         ["Flatbed scanner jams"]
