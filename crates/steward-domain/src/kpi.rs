@@ -199,17 +199,29 @@ pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
     if sorted.is_empty() {
         return None;
     }
-    let n = sorted.len() as u64;
-    let rank = (u64::from(p.clamp(1, 100)) * n).div_ceil(100).max(1);
-    sorted.get(rank as usize - 1).copied()
+    sorted.get(rank_index(sorted.len(), p)).copied()
 }
 
+/// The index in sorted order of the nearest-rank percentile `p` of `n` values (`n` > 0).
+fn rank_index(n: usize, p: u32) -> usize {
+    let rank = (u64::from(p.clamp(1, 100)) * n as u64).div_ceil(100).max(1);
+    rank as usize - 1
+}
+
+/// Median and 90th percentile without sorting: each is found in linear time
+/// (`select_nth_unstable`), the median among the values at or below the 90th percentile.
 fn spread(mut values: Vec<i64>) -> Spread {
-    values.sort_unstable();
+    let n = values.len();
+    if n == 0 {
+        return Spread::default();
+    }
+    let (i90, i50) = (rank_index(n, 90), rank_index(n, 50));
+    let p90 = *values.select_nth_unstable(i90).1;
+    let median = *values[..=i90].select_nth_unstable(i50).1;
     Spread {
-        count: values.len() as u64,
-        median_ms: percentile(&values, 50),
-        p90_ms: percentile(&values, 90),
+        count: n as u64,
+        median_ms: Some(median),
+        p90_ms: Some(p90),
     }
 }
 
@@ -238,6 +250,11 @@ impl Rate {
     fn count(&mut self, yes: bool) {
         self.of += 1;
         self.part += u64::from(yes);
+    }
+
+    fn add(&mut self, other: Rate) {
+        self.part += other.part;
+        self.of += other.of;
     }
 }
 
@@ -345,20 +362,116 @@ pub struct Tally {
     ratings: [u64; 5],
     sla: SlaCompliance,
     backlog: Backlog,
-    channel: HashMap<Channel, u64>,
-    ticket_type: HashMap<TicketType, u64>,
-    priority: HashMap<Priority, u64>,
-    category: HashMap<Option<i64>, u64>,
-    organisation: HashMap<Option<i64>, u64>,
-    team: HashMap<Option<i64>, u64>,
-    technician: HashMap<Option<i64>, u64>,
+    channel: Counts<Channel>,
+    ticket_type: Counts<TicketType>,
+    priority: Counts<Priority>,
+    category: Counts<Option<i64>>,
+    organisation: Counts<Option<i64>>,
+    team: Counts<Option<i64>>,
+    technician: Counts<Option<i64>>,
     hours: [[u64; 24]; 7],
     days: BTreeMap<Date, (u64, u64)>,
     deflected: u64,
+    local: LocalDays,
+}
+
+/// Counts by key. A report adds up to a million tickets into seven of these, so the hash is a
+/// quick one (the keys are small integers, not chosen by anyone).
+type Counts<K> = HashMap<K, u64, std::hash::BuildHasherDefault<QuickHash>>;
+
+/// A multiply-and-rotate hash (as Firefox's and rustc's "FxHash") for small integer keys.
+#[derive(Default)]
+struct QuickHash(u64);
+
+impl std::hash::Hasher for QuickHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+}
+
+/// The local days (in the period's zone) of a period, worked out once: a report converts up to two
+/// instants of each of a million tickets to local time, which done one by one would cost more
+/// than all the rest of the adding up.
+#[derive(Debug, Default)]
+struct LocalDays {
+    /// Each day's first instant, date and weekday (Monday 0), and whether its hours are the
+    /// local hours (24 hours long: no daylight saving change), in order.
+    days: Vec<(Timestamp, Date, u8, bool)>,
+    /// The instant the last day ends.
+    end: Option<Timestamp>,
+}
+
+impl LocalDays {
+    /// The days of `period` (at most ten years of them; instants after fall back to converting).
+    fn of_period(period: &Period) -> LocalDays {
+        let zone = &period.zone;
+        let mut days = Vec::new();
+        let mut end = None;
+        let Ok(mut day) = period.from.to_zoned(zone.clone()).start_of_day() else {
+            return LocalDays::default();
+        };
+        while day.timestamp() < period.to && days.len() < 3700 {
+            let Ok(next) = day.date().tomorrow().and_then(|d| d.to_zoned(zone.clone())) else {
+                break;
+            };
+            let whole =
+                next.timestamp().duration_since(day.timestamp()) == SignedDuration::from_hours(24);
+            days.push((
+                day.timestamp(),
+                day.date(),
+                day.weekday().to_monday_zero_offset() as u8,
+                whole,
+            ));
+            end = Some(next.timestamp());
+            day = next;
+        }
+        LocalDays { days, end }
+    }
+
+    /// The date, weekday (Monday 0) and hour of `at` in `zone` (the period's).
+    fn of(&self, at: Timestamp, zone: &TimeZone) -> (Date, usize, usize) {
+        let i = self.days.partition_point(|d| d.0 <= at);
+        if i > 0 && self.end.is_some_and(|end| at < end) {
+            let (start, date, weekday, whole) = self.days[i - 1];
+            if whole {
+                let hour = at.duration_since(start).as_secs() / 3600;
+                return (date, usize::from(weekday), hour as usize);
+            }
+        }
+        let local = at.to_zoned(zone.clone());
+        (
+            local.date(),
+            local.weekday().to_monday_zero_offset() as usize,
+            local.hour() as usize,
+        )
+    }
 }
 
 /// Counts, most first (ties by key).
-fn sorted<K, T: Ord>(m: HashMap<K, u64>, key: impl Fn(K) -> Option<T>) -> Vec<Count<T>> {
+fn sorted<K, T: Ord>(m: Counts<K>, key: impl Fn(K) -> Option<T>) -> Vec<Count<T>> {
     let mut v: Vec<Count<T>> = m
         .into_iter()
         .map(|(k, count)| Count { key: key(k), count })
@@ -370,6 +483,7 @@ fn sorted<K, T: Ord>(m: HashMap<K, u64>, key: impl Fn(K) -> Option<T>) -> Vec<Co
 impl Tally {
     pub fn new(period: Period, now: Timestamp) -> Tally {
         Tally {
+            local: LocalDays::of_period(&period),
             period,
             now,
             created: 0,
@@ -384,13 +498,13 @@ impl Tally {
                 by_age: vec![0; AGE_BUCKETS.len()],
                 ..Backlog::default()
             },
-            channel: HashMap::new(),
-            ticket_type: HashMap::new(),
-            priority: HashMap::new(),
-            category: HashMap::new(),
-            organisation: HashMap::new(),
-            team: HashMap::new(),
-            technician: HashMap::new(),
+            channel: Counts::default(),
+            ticket_type: Counts::default(),
+            priority: Counts::default(),
+            category: Counts::default(),
+            organisation: Counts::default(),
+            team: Counts::default(),
+            technician: Counts::default(),
             hours: [[0; 24]; 7],
             days: BTreeMap::new(),
             deflected: 0,
@@ -399,11 +513,6 @@ impl Tally {
 
     pub fn period(&self) -> &Period {
         &self.period
-    }
-
-    fn day(&mut self, at: Timestamp) -> &mut (u64, u64) {
-        let date = at.to_zoned(self.period.zone.clone()).date();
-        self.days.entry(date).or_default()
     }
 
     /// Counts one ticket (any ticket may be given: what is outside the period is left out).
@@ -418,10 +527,9 @@ impl Tally {
             *self.organisation.entry(f.organisation).or_default() += 1;
             *self.team.entry(f.team).or_default() += 1;
             *self.technician.entry(f.assignee).or_default() += 1;
-            let local = f.created_at.to_zoned(self.period.zone.clone());
-            let weekday = local.weekday().to_monday_zero_offset() as usize;
-            self.hours[weekday][local.hour() as usize] += 1;
-            self.day(f.created_at).0 += 1;
+            let (date, weekday, hour) = self.local.of(f.created_at, &self.period.zone);
+            self.hours[weekday][hour.min(23)] += 1;
+            self.days.entry(date).or_default().0 += 1;
         }
         if let (Some(at), Some(span)) = (f.first_responded_at, m.first_response) {
             if self.period.contains(at) {
@@ -437,7 +545,8 @@ impl Tally {
             .filter(|at| done(f.status) && self.period.contains(*at))
         {
             self.resolved += 1;
-            self.day(at).1 += 1;
+            let (date, _, _) = self.local.of(at, &self.period.zone);
+            self.days.entry(date).or_default().1 += 1;
             if let Some(span) = m.resolution {
                 self.res.0.push(span.calendar.as_millis() as i64);
                 self.res.1.push(span.business.as_millis() as i64);
@@ -463,6 +572,53 @@ impl Tally {
                 .unwrap_or(AGE_BUCKETS.len() - 1);
             self.backlog.by_age[bucket] += 1;
         }
+    }
+
+    /// Adds what another tally of the same period counted (of other tickets: a report may count
+    /// its tickets in parts, in parallel).
+    pub fn merge(&mut self, other: Tally) {
+        fn counts<K: std::hash::Hash + Eq>(into: &mut Counts<K>, from: Counts<K>) {
+            for (k, n) in from {
+                *into.entry(k).or_default() += n;
+            }
+        }
+        self.created += other.created;
+        self.resolved += other.resolved;
+        self.frt.0.extend(other.frt.0);
+        self.frt.1.extend(other.frt.1);
+        self.res.0.extend(other.res.0);
+        self.res.1.extend(other.res.1);
+        self.fcr.add(other.fcr);
+        self.reopened.add(other.reopened);
+        for (a, b) in self.ratings.iter_mut().zip(other.ratings) {
+            *a += b;
+        }
+        self.sla.first_response.add(other.sla.first_response);
+        self.sla.next_response.add(other.sla.next_response);
+        self.sla.resolution.add(other.sla.resolution);
+        self.backlog.open += other.backlog.open;
+        self.backlog.overdue += other.backlog.overdue;
+        for (a, b) in self.backlog.by_age.iter_mut().zip(other.backlog.by_age) {
+            *a += b;
+        }
+        counts(&mut self.channel, other.channel);
+        counts(&mut self.ticket_type, other.ticket_type);
+        counts(&mut self.priority, other.priority);
+        counts(&mut self.category, other.category);
+        counts(&mut self.organisation, other.organisation);
+        counts(&mut self.team, other.team);
+        counts(&mut self.technician, other.technician);
+        for (a, b) in self.hours.iter_mut().zip(other.hours) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (day, (c, r)) in other.days {
+            let e = self.days.entry(day).or_default();
+            e.0 += c;
+            e.1 += r;
+        }
+        self.deflected += other.deflected;
     }
 
     /// Counts a rating given at `at` (outside the period: left out).

@@ -23,6 +23,32 @@ pub const MAX_REPORT_DAYS: i64 = 3 * 366;
 /// Comments shown with a report.
 const COMMENTS: i64 = 20;
 
+/// A report reads its tickets in this many parts at once, at most (one per core).
+const MAX_PARTS: usize = 4;
+
+/// Below this many ticket ids a report reads its tickets in one part.
+const PART_SIZE: i64 = 100_000;
+
+/// The id ranges (both ends included) to read tickets with ids `bounds` in, at most `most` of
+/// them and none smaller than [`PART_SIZE`] but the last; one `None` (all) for few tickets.
+fn parts(bounds: Option<(i64, i64)>, most: usize) -> Vec<Option<(i64, i64)>> {
+    let Some((low, high)) = bounds.filter(|(low, high)| low <= high) else {
+        return vec![None];
+    };
+    let n = ((high - low) / PART_SIZE + 1).min(most.max(1) as i64);
+    if n <= 1 {
+        return vec![None];
+    }
+    let size = (high - low) / n + 1;
+    let mut out = Vec::new();
+    let mut a = low;
+    while a <= high {
+        out.push(Some((a, (a + size - 1).min(high))));
+        a += size;
+    }
+    out
+}
+
 /// What a report is asked for: days `from` to `to` (both included) in a zone (default: the
 /// zone of the default SLA policy's calendar, else UTC), and which tickets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +98,57 @@ fn start_of(d: Date, tz: &TimeZone) -> Result<Timestamp> {
 }
 
 impl Service {
+    /// Counts the tickets of `period` and of the period `before` it, in one pass over both
+    /// periods' tickets: each tally keeps what falls in its own. Many tickets (a year at a million)
+    /// are read in parts at once, one per core, each on a connection of its own, and the parts'
+    /// tallies merged: reading and adding up is most of a report's time, and a part's work is
+    /// all on one core.
+    async fn tally_tickets(
+        &self,
+        filter: &Filter,
+        period: &Period,
+        before: &Period,
+        now: Timestamp,
+    ) -> Result<(Tally, Tally)> {
+        let bounds = self.store.read().await?.ticket_id_bounds().await?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let tasks: Vec<_> = parts(bounds, cores.clamp(1, MAX_PARTS))
+            .into_iter()
+            .map(|ids| {
+                let (store, filter) = (self.store.clone(), filter.clone());
+                let (mut current, mut previous) = (
+                    Tally::new(period.clone(), now),
+                    Tally::new(before.clone(), now),
+                );
+                let (from, to) = (before.from, period.to);
+                tokio::spawn(async move {
+                    let mut c = store.read().await?;
+                    c.report_facts(&filter, from, to, ids, |f| {
+                        current.add(&f);
+                        previous.add(&f);
+                        Ok(())
+                    })
+                    .await?;
+                    Ok::<_, steward_store::StoreError>((current, previous))
+                })
+            })
+            .collect();
+        let mut whole: Option<(Tally, Tally)> = None;
+        for task in tasks {
+            let (current, previous) = task
+                .await
+                .map_err(|e| ServiceError::Internal(format!("a report's part failed: {e}")))??;
+            match &mut whole {
+                None => whole = Some((current, previous)),
+                Some((c, p)) => {
+                    c.merge(current);
+                    p.merge(previous);
+                }
+            }
+        }
+        whole.ok_or_else(|| ServiceError::Internal("a report without parts".into()))
+    }
+
     /// The zone reports are read in unless asked otherwise: the default SLA policy's calendar's.
     pub async fn report_zone(&self) -> Result<String> {
         let mut c = self.store.read().await?;
@@ -129,16 +206,10 @@ impl Service {
             zone: tz,
         };
         let now = self.now();
-        let mut current = Tally::new(period.clone(), now);
-        let mut previous = Tally::new(before.clone(), now);
+        let (mut current, mut previous) = self
+            .tally_tickets(&req.filter, &period, &before, now)
+            .await?;
         let mut c = self.store.read().await?;
-        // One pass over both periods' tickets: each tally keeps what falls in its own.
-        c.report_facts(&req.filter, before.from, period.to, |f| {
-            current.add(&f);
-            previous.add(&f);
-            Ok(())
-        })
-        .await?;
         for (rating, at) in c
             .report_ratings(&req.filter, before.from, period.to)
             .await?
@@ -546,6 +617,43 @@ fn next_run(frequency: &str, now: Timestamp, tz: &TimeZone) -> Result<Timestamp>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tickets_are_read_in_parts_that_cover_every_id_once() {
+        assert_eq!(parts(None, 4), vec![None]);
+        assert_eq!(
+            parts(Some((1, 50_000)), 4),
+            vec![None],
+            "few tickets: one part"
+        );
+        assert_eq!(
+            parts(Some((1, 1_000_000)), 1),
+            vec![None],
+            "one core: one part"
+        );
+        for (low, high, most) in [
+            (1, 1_000_000, 2),
+            (1, 1_000_001, 2),
+            (7, 250_000, 4),
+            (1, 10_000_000, 4),
+            (500_000, 700_001, 3),
+        ] {
+            let p = parts(Some((low, high)), most);
+            assert!(
+                p.len() > 1 && p.len() <= most,
+                "{low}..{high} in {most}: {p:?}"
+            );
+            let ranges: Vec<(i64, i64)> = p.into_iter().map(|r| r.unwrap()).collect();
+            assert_eq!(ranges[0].0, low);
+            assert_eq!(ranges.last().unwrap().1, high);
+            for w in ranges.windows(2) {
+                assert_eq!(w[0].1 + 1, w[1].0, "no gap, no overlap: {ranges:?}");
+            }
+            for r in &ranges {
+                assert!(r.0 <= r.1);
+            }
+        }
+    }
 
     fn d(s: &str) -> Date {
         s.parse().unwrap()

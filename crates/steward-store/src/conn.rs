@@ -41,6 +41,66 @@ impl<DB: Database> Hold<DB> {
     }
 }
 
+/// An integer column of a PostgreSQL row, whichever size it is (a literal or a `CASE` of
+/// literals is a 4-byte integer), or a boolean as 0 or 1.
+fn pg_int(r: &PgRow, i: usize) -> Result<Option<i64>> {
+    use sqlx::{Column, Row, TypeInfo};
+    Ok(match r.column(i).type_info().name() {
+        "INT2" => r.try_get::<Option<i16>, _>(i)?.map(i64::from),
+        "INT4" => r.try_get::<Option<i32>, _>(i)?.map(i64::from),
+        "BOOL" => r.try_get::<Option<bool>, _>(i)?.map(i64::from),
+        _ => r.try_get::<Option<i64>, _>(i)?,
+    })
+}
+
+/// The most columns [`Conn::fetch_each_row`] reads.
+pub(crate) const MAX_CELLS: usize = 24;
+
+/// What a column read by [`Conn::fetch_each_row`] holds (an integer column may also be a
+/// boolean: it is read as 0 or 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CellKind {
+    Int,
+    Text,
+}
+
+/// One value of a row read by [`Conn::fetch_each_row`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cell<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+}
+
+/// A row of [`Cell`]s.
+pub(crate) struct Cells<'r, 'a>(pub(crate) &'r [Cell<'a>]);
+
+impl Cells<'_, '_> {
+    /// Column `i` as an integer (`None` if null or not an integer).
+    pub(crate) fn int(&self, i: usize) -> Option<i64> {
+        match self.0.get(i) {
+            Some(Cell::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Column `i`, an integer that may not be null.
+    pub(crate) fn need_int(&self, i: usize) -> Result<i64> {
+        self.int(i)
+            .ok_or_else(|| crate::StoreError::Corrupt(format!("column {i} is not an integer")))
+    }
+
+    /// Column `i`, text that may not be null.
+    pub(crate) fn need_text(&self, i: usize) -> Result<&str> {
+        match self.0.get(i) {
+            Some(Cell::Text(t)) => Ok(t),
+            _ => Err(crate::StoreError::Corrupt(format!(
+                "column {i} is not text"
+            ))),
+        }
+    }
+}
+
 enum Inner {
     Sqlite(Hold<Sqlite>),
     Postgres(Hold<Postgres>),
@@ -145,6 +205,39 @@ impl Conn {
             }
         }
         Ok(())
+    }
+
+    /// Rows of integers and text (`kinds`, one per column), one at a time, to `each`:
+    /// the fastest way to read a million rows. On SQLite the rows never leave the thread that
+    /// reads them ([`crate::raw`]); on both, text is lent, not copied.
+    pub(crate) async fn fetch_each_row(
+        &mut self,
+        q: Query,
+        kinds: &[CellKind],
+        mut each: impl FnMut(&Cells) -> Result<()> + Send,
+    ) -> Result<()> {
+        use futures_util::TryStreamExt;
+        use sqlx::Row;
+        let columns = kinds.len().min(MAX_CELLS);
+        match &mut self.inner {
+            Inner::Sqlite(h) => crate::raw::each_row(h.conn(), &q, columns, &mut each).await,
+            Inner::Postgres(h) => {
+                let Query { sql, args } = q;
+                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
+                while let Some(r) = rows.try_next().await? {
+                    let mut cells = [Cell::Null; MAX_CELLS];
+                    for (i, (cell, kind)) in cells.iter_mut().zip(kinds).enumerate() {
+                        *cell = match kind {
+                            CellKind::Int => pg_int(&r, i)?.map(Cell::Int),
+                            CellKind::Text => r.try_get::<Option<&str>, _>(i)?.map(Cell::Text),
+                        }
+                        .unwrap_or(Cell::Null);
+                    }
+                    each(&Cells(&cells[..columns]))?;
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Rows of any shape, one at a time, each as JSON values read by `kinds` (one per column of

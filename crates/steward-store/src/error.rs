@@ -24,6 +24,10 @@ pub enum StoreError {
     /// The database failed or could not be reached.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// SQLite failed on a statement run on its handle directly (see the store's `raw` module),
+    /// with its extended result code.
+    #[error("database error: {message}")]
+    Sqlite { code: i64, message: String },
 }
 
 impl StoreError {
@@ -66,6 +70,9 @@ impl StoreError {
     }
 
     fn database_code(&self) -> Option<Code> {
+        if let StoreError::Sqlite { code, .. } = self {
+            return Some(Code::Sqlite(*code));
+        }
         let StoreError::Database(sqlx::Error::Database(db)) = self else {
             return None;
         };

@@ -12,6 +12,7 @@ mod events;
 mod migrate;
 mod open;
 mod query;
+mod raw;
 mod rows;
 
 pub mod accounts;

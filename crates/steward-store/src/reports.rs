@@ -2,12 +2,11 @@
 //! satisfaction surveys, the suggestion box and scheduled reports.
 
 use steward_domain::kpi::{Facts, Filter, Measures, Span};
-use steward_domain::{
-    Channel, Named as _, OrgId, PersonId, Priority, Status, TicketId, TicketType, Timestamp,
-};
+use steward_domain::{Named as _, OrgId, PersonId, Priority, TicketId, Timestamp};
 
+use crate::conn::{CellKind, Cells};
 use crate::query::{q, Query};
-use crate::rows::{from_opt_ts, from_ts, rank, ts};
+use crate::rows::{from_opt_ts, from_ts, name, rank, ts};
 use crate::{Conn, Result};
 
 /// A satisfaction survey: one resolution of a ticket, asked about once.
@@ -145,72 +144,40 @@ impl ScheduleRow {
     }
 }
 
-/// One ticket's columns for a report, as read: its small fields packed into one integer by the
-/// query (see [`packed`]), so that a million rows cross from the database as few values as can
-/// be (every value of every row is copied on its way).
-#[derive(sqlx::FromRow)]
-struct FactsRow {
-    packed: i64,
-    created_at: i64,
-    first_responded_at: Option<i64>,
-    resolved_at: Option<i64>,
-    sla_due_at: Option<i64>,
-    category_id: Option<i64>,
-    organisation_id: Option<i64>,
-    team_id: Option<i64>,
-    assignee_id: Option<i64>,
-    first_response_ms: Option<i64>,
-    first_response_bms: Option<i64>,
-    resolution_ms: Option<i64>,
-    resolution_bms: Option<i64>,
-}
-
-fn span(calendar: Option<i64>, business: Option<i64>) -> Option<Span> {
-    Some(Span {
-        calendar: jiff::SignedDuration::from_millis(calendar?),
-        business: jiff::SignedDuration::from_millis(business?),
-    })
-}
-
-/// `(CASE column WHEN 'a' THEN 0 WHEN 'b' THEN 1 … END)` over a name's values.
-fn index_of<T: steward_domain::Named>(column: &str) -> String {
-    let mut sql = format!("(CASE {column}");
-    for (i, v) in T::ALL.iter().enumerate() {
-        sql.push_str(&format!(" WHEN '{}' THEN {i}", v.as_str()));
-    }
-    sql.push_str(" ELSE 63 END)");
-    sql
-}
-
 /// A target's outcome as two bits: 0 none, 1 met, 2 missed.
 fn met_bits(column: &str) -> String {
     format!("(CASE WHEN {column} THEN 1 WHEN NOT {column} THEN 2 ELSE 0 END)")
 }
 
-/// The packed small fields of a ticket, six bits each from the lowest: status, channel, type,
-/// priority; then a bit for "reopened", two for the staff replies (0, 1, 2 or more), and two for
-/// each target's outcome (first response, next response, resolution).
+/// The columns of a report's row per ticket (see [`facts`]). A million of them are read for a
+/// year, so they are as few and as cheap as can be: names come as text (looked up here, which is
+/// quicker than SQL comparing strings), and the small numbers are packed into one integer
+/// ([`packed`]).
+const FACTS_COLUMNS: &str = "t.status, t.channel, t.ticket_type, t.created_at, \
+     t.first_responded_at, t.resolved_at, t.sla_due_at, t.category_id, t.organisation_id, \
+     t.team_id, t.assignee_id, m.first_response_ms, m.first_response_bms, m.resolution_ms, \
+     m.resolution_bms";
+
+const FACTS_KINDS: [CellKind; 16] = {
+    let mut k = [CellKind::Int; 16];
+    k[1] = CellKind::Text;
+    k[2] = CellKind::Text;
+    k[3] = CellKind::Text;
+    k
+};
+
+/// The small fields of a ticket packed into one integer, from the lowest bits: six for the
+/// priority, one for "reopened", two for the staff replies (0, 1, 2 or more), and two for each
+/// target's outcome (first response, next response, resolution).
 fn packed() -> String {
     format!(
-        "({} + 64 * {} + 4096 * {} + 262144 * t.priority \
-         + 16777216 * (CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END) \
-         + 33554432 * (CASE WHEN m.staff_replies >= 2 THEN 2 ELSE COALESCE(m.staff_replies, 0) END) \
-         + 134217728 * {} + 536870912 * {} + 2147483648 * {})",
-        index_of::<Status>("t.status"),
-        index_of::<Channel>("t.channel"),
-        index_of::<TicketType>("t.ticket_type"),
+        "(t.priority + 64 * (CASE WHEN t.reopen_count > 0 THEN 1 ELSE 0 END) \
+         + 128 * (CASE WHEN m.staff_replies >= 2 THEN 2 ELSE COALESCE(m.staff_replies, 0) END) \
+         + 512 * {} + 2048 * {} + 8192 * {})",
         met_bits("m.first_response_met"),
         met_bits("m.next_response_met"),
         met_bits("m.resolution_met"),
     )
-}
-
-fn unpacked<T: steward_domain::Named>(p: i64, shift: u32) -> Result<T> {
-    let i = ((p >> shift) & 63) as usize;
-    T::ALL
-        .get(i)
-        .copied()
-        .ok_or_else(|| crate::StoreError::Corrupt(format!("unknown {} in a report row", T::WHAT)))
 }
 
 fn met(p: i64, shift: u32) -> Option<bool> {
@@ -221,33 +188,38 @@ fn met(p: i64, shift: u32) -> Option<bool> {
     }
 }
 
-impl FactsRow {
-    fn into_facts(self) -> Result<Facts> {
-        let p = self.packed;
-        Ok(Facts {
-            status: unpacked::<Status>(p, 0)?,
-            created_at: from_ts(self.created_at)?,
-            first_responded_at: from_opt_ts(self.first_responded_at)?,
-            resolved_at: from_opt_ts(self.resolved_at)?,
-            channel: unpacked::<Channel>(p, 6)?,
-            ticket_type: unpacked::<TicketType>(p, 12)?,
-            priority: rank((p >> 18) & 63, Priority::from_rank, "priority")?,
-            category: self.category_id,
-            organisation: self.organisation_id,
-            team: self.team_id,
-            assignee: self.assignee_id,
-            reopen_count: (p >> 24) & 1,
-            sla_due_at: from_opt_ts(self.sla_due_at)?,
-            measures: Measures {
-                first_response: span(self.first_response_ms, self.first_response_bms),
-                resolution: span(self.resolution_ms, self.resolution_bms),
-                staff_replies: (p >> 25) & 3,
-                first_response_met: met(p, 27),
-                next_response_met: met(p, 29),
-                resolution_met: met(p, 31),
-            },
+/// One ticket's [`Facts`] from its row: `packed`, then [`FACTS_COLUMNS`].
+fn facts(r: &Cells) -> Result<Facts> {
+    let p = r.need_int(0)?;
+    let span = |calendar: usize, business: usize| {
+        Some(Span {
+            calendar: jiff::SignedDuration::from_millis(r.int(calendar)?),
+            business: jiff::SignedDuration::from_millis(r.int(business)?),
         })
-    }
+    };
+    Ok(Facts {
+        status: name(r.need_text(1)?)?,
+        channel: name(r.need_text(2)?)?,
+        ticket_type: name(r.need_text(3)?)?,
+        created_at: from_ts(r.need_int(4)?)?,
+        first_responded_at: from_opt_ts(r.int(5))?,
+        resolved_at: from_opt_ts(r.int(6))?,
+        sla_due_at: from_opt_ts(r.int(7))?,
+        category: r.int(8),
+        organisation: r.int(9),
+        team: r.int(10),
+        assignee: r.int(11),
+        priority: rank(p & 63, Priority::from_rank, "priority")?,
+        reopen_count: (p >> 6) & 1,
+        measures: Measures {
+            first_response: span(12, 13),
+            resolution: span(14, 15),
+            staff_replies: (p >> 7) & 3,
+            first_response_met: met(p, 9),
+            next_response_met: met(p, 11),
+            resolution_met: met(p, 13),
+        },
+    })
 }
 
 /// `AND …` for a report's filter on tickets `t`.
@@ -333,19 +305,28 @@ impl Conn {
         Ok(())
     }
 
+    /// The lowest and highest ticket id (to read a report's tickets in parts,
+    /// [`Conn::report_facts`]); `None` without tickets.
+    pub async fn ticket_id_bounds(&mut self) -> Result<Option<(i64, i64)>> {
+        let row: (Option<i64>, Option<i64>) = self
+            .fetch_one(q("SELECT MIN(id), MAX(id) FROM tickets"))
+            .await?;
+        Ok(row.0.zip(row.1))
+    }
+
     /// Every ticket a report over `[from, to)` needs, one at a time: created, first answered or
-    /// resolved in the period, and every ticket open now.
+    /// resolved in the period, and every ticket open now. With `ids` `(a, b)`, only the tickets
+    /// with ids from `a` to `b` (both included).
     pub async fn report_facts(
         &mut self,
         filter: &Filter,
         from: Timestamp,
         to: Timestamp,
+        ids: Option<(i64, i64)>,
         mut each: impl FnMut(Facts) -> Result<()> + Send,
     ) -> Result<()> {
         let mut query = q(&format!(
-            "SELECT {} AS packed, t.created_at, t.first_responded_at, t.resolved_at,
-                  t.sla_due_at, t.category_id, t.organisation_id, t.team_id, t.assignee_id,
-                  m.first_response_ms, m.first_response_bms, m.resolution_ms, m.resolution_bms
+            "SELECT {} AS packed, {FACTS_COLUMNS}
            FROM tickets t LEFT JOIN ticket_metrics m ON m.ticket_id = t.id
            WHERE (",
             packed()
@@ -367,8 +348,12 @@ impl Conn {
                 .push(")");
         }
         query.push(" OR t.status IN ('new', 'open', 'pending_requester', 'pending_vendor'))");
+        if let Some((a, b)) = ids {
+            query.push(" AND t.id >= ").param(a);
+            query.push(" AND t.id <= ").param(b);
+        }
         push_filter(&mut query, filter);
-        self.fetch_each(query, |r: FactsRow| each(r.into_facts()?))
+        self.fetch_each_row(query, &FACTS_KINDS, |r| each(facts(r)?))
             .await
     }
 
@@ -379,17 +364,26 @@ impl Conn {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<(u8, Timestamp)>> {
-        let mut query = q(
+        // The tickets only where the filter needs them (a year's ratings at a million tickets:
+        // 0.35 s with them, 0.06 s without).
+        let mut query = q(if filter == &Filter::default() {
+            "SELECT s.rating, s.rated_at FROM surveys s
+             WHERE s.rated_at >= $1 AND s.rated_at < $2"
+        } else {
             "SELECT s.rating, s.rated_at FROM surveys s JOIN tickets t ON t.id = s.ticket_id
-             WHERE s.rated_at >= $1 AND s.rated_at < $2",
-        )
+             WHERE s.rated_at >= $1 AND s.rated_at < $2"
+        })
         .bind(ts(from))
         .bind(ts(to));
         push_filter(&mut query, filter);
-        let rows: Vec<(i64, i64)> = self.fetch_all(query).await?;
-        rows.into_iter()
-            .map(|(r, at)| Ok((u8::try_from(r).unwrap_or(0), from_ts(at)?)))
-            .collect()
+        let mut out = Vec::new();
+        self.fetch_each_row(query, &[CellKind::Int; 2], |r| {
+            let rating = u8::try_from(r.need_int(0)?).unwrap_or(0);
+            out.push((rating, from_ts(r.need_int(1)?)?));
+            Ok(())
+        })
+        .await?;
+        Ok(out)
     }
 
     /// Rated surveys in `[from, to)` with a comment, newest first: `(survey, ticket number)`.

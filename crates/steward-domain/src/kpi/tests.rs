@@ -229,55 +229,11 @@ fn march() -> Period {
 fn a_period_counts_what_happened_in_it() {
     let now = ts("2026-04-02T10:00:00Z");
     let mut tally = Tally::new(march(), now);
-    // 1. Created in February, resolved in March (2 staff replies): resolved, not created.
-    let mut a = resolved(
-        facts("2026-02-20T10:00:00Z"),
-        "2026-03-03T10:00:00Z",
-        300,
-        40,
-    );
-    a.measures.staff_replies = 2;
-    // 2. Created and resolved in March with one reply, never reopened: first contact.
-    let mut b = resolved(facts("2026-03-10T10:00:00Z"), "2026-03-10T12:00:00Z", 2, 2);
-    b.measures.staff_replies = 1;
-    b.first_responded_at = Some(ts("2026-03-10T11:00:00Z"));
-    b.measures.first_response = Some(Span {
-        calendar: h(1),
-        business: h(1),
-    });
-    b.measures.first_response_met = Some(true);
-    b.measures.resolution_met = Some(true);
-    b.channel = Channel::Portal;
-    b.assignee = Some(7);
-    // 3. Created in March, reopened and resolved again: not first contact, reopened; breached.
-    let mut c = resolved(
-        facts("2026-03-12T10:00:00Z"),
-        "2026-03-20T10:00:00Z",
-        192,
-        60,
-    );
-    c.reopen_count = 1;
-    c.measures.resolution_met = Some(false);
-    c.assignee = Some(7);
-    // 4. Created 31 March 23:30 Berlin (21:30 UTC, summer time): in March; still open, overdue,
-    //    two days old now.
-    let mut d = facts("2026-03-31T21:30:00Z");
-    d.sla_due_at = Some(ts("2026-04-01T10:00:00Z"));
-    d.priority = Priority::High;
-    // 5. Created 1 April 00:30 Berlin (22:30 UTC on the 31st): not in March; open, one day old.
-    let e = facts("2026-03-31T22:30:00Z");
-    // 6. Resolved in April: nothing here but... it is not open either.
-    let f = resolved(facts("2026-02-01T10:00:00Z"), "2026-04-01T10:00:00Z", 1, 1);
-    for x in [&a, &b, &c, &d, &e, &f] {
+    for x in &march_tickets() {
         tally.add(x);
     }
-    tally.add_rating(5, ts("2026-03-11T10:00:00Z"));
-    tally.add_rating(4, ts("2026-03-11T11:00:00Z"));
-    tally.add_rating(1, ts("2026-03-21T11:00:00Z"));
-    tally.add_rating(5, ts("2026-04-01T11:00:00Z")); // April: left out
-    tally.set_deflected(3);
+    march_ratings(&mut tally);
     let k = tally.finish();
-
     assert_eq!(k.created, 3, "b, c and d");
     assert_eq!(k.resolved, 3, "a, b and c");
     assert_eq!(k.first_contact_resolution, Rate { part: 1, of: 3 });
@@ -335,6 +291,84 @@ fn a_period_counts_what_happened_in_it() {
     assert_eq!(k.days[9].created, 1);
 }
 
+fn march_tickets() -> Vec<Facts> {
+    // 1. Created in February, resolved in March (2 staff replies): resolved, not created.
+    let mut a = resolved(
+        facts("2026-02-20T10:00:00Z"),
+        "2026-03-03T10:00:00Z",
+        300,
+        40,
+    );
+    a.measures.staff_replies = 2;
+    // 2. Created and resolved in March with one reply, never reopened: first contact.
+    let mut b = resolved(facts("2026-03-10T10:00:00Z"), "2026-03-10T12:00:00Z", 2, 2);
+    b.measures.staff_replies = 1;
+    b.first_responded_at = Some(ts("2026-03-10T11:00:00Z"));
+    b.measures.first_response = Some(Span {
+        calendar: h(1),
+        business: h(1),
+    });
+    b.measures.first_response_met = Some(true);
+    b.measures.resolution_met = Some(true);
+    b.channel = Channel::Portal;
+    b.assignee = Some(7);
+    // 3. Created in March, reopened and resolved again: not first contact, reopened; breached.
+    let mut c = resolved(
+        facts("2026-03-12T10:00:00Z"),
+        "2026-03-20T10:00:00Z",
+        192,
+        60,
+    );
+    c.reopen_count = 1;
+    c.measures.resolution_met = Some(false);
+    c.assignee = Some(7);
+    // 4. Created 31 March 23:30 Berlin (21:30 UTC, summer time): in March; still open, overdue,
+    //    two days old now.
+    let mut d = facts("2026-03-31T21:30:00Z");
+    d.sla_due_at = Some(ts("2026-04-01T10:00:00Z"));
+    d.priority = Priority::High;
+    // 5. Created 1 April 00:30 Berlin (22:30 UTC on the 31st): not in March; open, one day old.
+    let e = facts("2026-03-31T22:30:00Z");
+    // 6. Resolved in April: nothing here but... it is not open either.
+    let f = resolved(facts("2026-02-01T10:00:00Z"), "2026-04-01T10:00:00Z", 1, 1);
+    vec![a, b, c, d, e, f]
+}
+
+fn march_ratings(tally: &mut Tally) {
+    tally.add_rating(5, ts("2026-03-11T10:00:00Z"));
+    tally.add_rating(4, ts("2026-03-11T11:00:00Z"));
+    tally.add_rating(1, ts("2026-03-21T11:00:00Z"));
+    tally.add_rating(5, ts("2026-04-01T11:00:00Z")); // April: left out
+    tally.set_deflected(3);
+}
+
+#[test]
+fn tallies_of_parts_merge_into_the_tally_of_the_whole() {
+    let now = ts("2026-04-02T10:00:00Z");
+    let tickets = march_tickets();
+    let mut whole = Tally::new(march(), now);
+    for x in &tickets {
+        whole.add(x);
+    }
+    march_ratings(&mut whole);
+    let whole = whole.finish();
+    // Every split into two parts (by a bit mask over the six tickets), the ratings in the first.
+    for mask in 0..(1u32 << tickets.len()) {
+        let mut one = Tally::new(march(), now);
+        let mut two = Tally::new(march(), now);
+        for (i, x) in tickets.iter().enumerate() {
+            if mask & (1 << i) == 0 {
+                one.add(x);
+            } else {
+                two.add(x);
+            }
+        }
+        march_ratings(&mut one);
+        one.merge(two);
+        assert_eq!(one.finish(), whole, "split {mask:06b}");
+    }
+}
+
 #[test]
 fn the_previous_period_has_the_same_length_and_ends_where_this_one_starts() {
     let p = march();
@@ -354,4 +388,71 @@ fn an_empty_period_has_no_averages_or_percentiles() {
     assert_eq!(k.csat.average, None);
     assert_eq!(k.first_contact_resolution.percent(), None);
     assert_eq!(k.days.len(), 31);
+}
+
+#[test]
+fn spread_without_sorting_is_the_nearest_rank_percentiles() {
+    // Pseudo-random values, with repeats, of every length up to 300.
+    let mut x: u64 = 12345;
+    for n in 0..300usize {
+        let values: Vec<i64> = (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((x >> 33) % 50) as i64 - 10
+            })
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let s = spread(values);
+        assert_eq!(s.count, n as u64);
+        assert_eq!(s.median_ms, percentile(&sorted, 50), "median of {n}");
+        assert_eq!(s.p90_ms, percentile(&sorted, 90), "p90 of {n}");
+    }
+}
+
+#[test]
+fn local_days_agree_with_the_time_zone() {
+    // Every 7 minutes for over a year and a little before and after the period, in order and in
+    // a jumping order, across daylight saving changes (Berlin; Chatham at :45 offsets; Lord Howe
+    // with a half-hour change; Santiago and Havana whose changes are at midnight, so some days
+    // start at 01:00).
+    for zone in [
+        "Europe/Berlin",
+        "Pacific/Chatham",
+        "Australia/Lord_Howe",
+        "America/Santiago",
+        "America/Havana",
+        "UTC",
+    ] {
+        let tz = TimeZone::get(zone).unwrap();
+        let period = Period {
+            from: ts("2025-01-01T00:00:00Z"),
+            to: ts("2026-01-01T00:00:00Z"),
+            zone: tz.clone(),
+        };
+        let days = LocalDays::of_period(&period);
+        assert!(days.days.len() >= 365, "{zone}: {} days", days.days.len());
+        let start = ts("2024-12-30T00:00:00Z");
+        let instants: Vec<Timestamp> = (0..76_000i64)
+            .map(|i| start + SignedDuration::from_mins(7 * i))
+            .collect();
+        let mut jumping = instants.clone();
+        let len = jumping.len();
+        for i in 0..len {
+            jumping.swap(i, (i * 7919) % len);
+        }
+        for order in [&instants, &jumping] {
+            for at in order.iter() {
+                let local = at.to_zoned(tz.clone());
+                let want = (
+                    local.date(),
+                    local.weekday().to_monday_zero_offset() as usize,
+                    local.hour() as usize,
+                );
+                assert_eq!(days.of(*at, &tz), want, "{at} in {zone}");
+            }
+        }
+    }
 }

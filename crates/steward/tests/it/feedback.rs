@@ -736,6 +736,40 @@ async fn kpis_of_a_hand_built_week(app: &TestApp) {
             .await,
         422,
     );
+    // A large report reads its tickets in parts by id (in parallel): the parts read exactly the
+    // tickets of the whole.
+    let mut c = app.store.read().await.unwrap();
+    let (low, high) = c.ticket_id_bounds().await.unwrap().unwrap();
+    assert!(high > low, "several tickets");
+    let (from, to) = (
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+        "2026-06-01T00:00:00Z".parse().unwrap(),
+    );
+    let read = |ids| {
+        let store = app.store.clone();
+        async move {
+            let mut v = Vec::new();
+            let mut c = store.read().await.unwrap();
+            c.report_facts(&Default::default(), from, to, ids, |f| {
+                v.push(f);
+                Ok(())
+            })
+            .await
+            .unwrap();
+            v
+        }
+    };
+    // (In no particular order: PostgreSQL returns a table's rows as it finds them.)
+    let key = |f: &steward_domain::kpi::Facts| (f.created_at, f.resolved_at);
+    let mut whole = read(None).await;
+    whole.sort_by_key(key);
+    assert!(whole.len() > 2, "{}", whole.len());
+    let mut parts = Vec::new();
+    for ids in [(low, low), (low + 1, high - 1), (high, high)] {
+        parts.extend(read(Some(ids)).await);
+    }
+    parts.sort_by_key(key);
+    assert_eq!(parts, whole);
 }
 on_both!(kpis_of_a_hand_built_week);
 
