@@ -7,6 +7,7 @@ use steward_domain::{
     Team, TeamId, Ticket, TicketId, TicketType, Timestamp, Urgency,
 };
 
+use crate::conn::{CellKind, Cells};
 use crate::{Result, StoreError};
 
 /// An instant as stored: microseconds since the Unix epoch.
@@ -213,7 +214,46 @@ pub(crate) struct TicketRow {
     rating: Option<i64>,
 }
 
+/// What each of [`TICKET_COLS`] holds, to read tickets many at a time
+/// ([`crate::Conn::fetch_each_row`], [`TicketRow::from_cells`]).
+pub(crate) const TICKET_KINDS: [CellKind; 22] = {
+    let mut k = [CellKind::Int; 22];
+    k[2] = CellKind::Text; // ticket_type
+    k[3] = CellKind::Text; // subject
+    k[4] = CellKind::Text; // status
+    k[13] = CellKind::Text; // channel
+    k
+};
+
 impl TicketRow {
+    /// A row of [`TICKET_COLS`] read as [`TICKET_KINDS`].
+    pub(crate) fn from_cells(r: &Cells) -> Result<TicketRow> {
+        Ok(TicketRow {
+            id: r.need_int(0)?,
+            number: r.need_int(1)?,
+            ticket_type: r.need_text(2)?.to_string(),
+            subject: r.need_text(3)?.to_string(),
+            status: r.need_text(4)?.to_string(),
+            impact: r.need_int(5)?,
+            urgency: r.need_int(6)?,
+            priority: r.need_int(7)?,
+            category_id: r.int(8),
+            requester_id: r.need_int(9)?,
+            organisation_id: r.int(10),
+            team_id: r.int(11),
+            assignee_id: r.int(12),
+            channel: r.need_text(13)?.to_string(),
+            created_at: r.need_int(14)?,
+            updated_at: r.need_int(15)?,
+            first_responded_at: r.int(16),
+            resolved_at: r.int(17),
+            closed_at: r.int(18),
+            reopen_count: r.need_int(19)?,
+            sla_due_at: r.int(20),
+            rating: r.int(21),
+        })
+    }
+
     pub(crate) fn into_ticket(self, tags: Vec<String>) -> Result<Ticket> {
         Ok(Ticket {
             id: TicketId(self.id),

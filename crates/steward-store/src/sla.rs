@@ -557,12 +557,16 @@ impl Conn {
             let mut query =
                 q("SELECT ticket_id, target, step, since FROM sla_escalations WHERE 1 = 1");
             crate::bulk::push_ids_in(&mut query, self.backend(), "ticket_id", &ids);
-            let rows: Vec<(i64, String, String, i64)> = self.fetch_all(query).await?;
-            for (id, target, step, since) in rows {
-                out.entry(TicketId(id))
-                    .or_default()
-                    .push((target, step, from_ts(since)?));
-            }
+            let kinds = [CellKind::Int, CellKind::Text, CellKind::Text, CellKind::Int];
+            self.fetch_each_row(query, &kinds, |r| {
+                out.entry(TicketId(r.need_int(0)?)).or_default().push((
+                    r.need_text(1)?.to_string(),
+                    r.need_text(2)?.to_string(),
+                    from_ts(r.need_int(3)?)?,
+                ));
+                Ok(())
+            })
+            .await?;
         }
         Ok(out)
     }

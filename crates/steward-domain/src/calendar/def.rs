@@ -160,7 +160,7 @@ impl CalendarDef {
             .iter()
             .map(HolidayDef::to_holiday)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Calendar { tz, week, holidays })
+        Ok(Calendar::new(tz, week, holidays))
     }
 }
 

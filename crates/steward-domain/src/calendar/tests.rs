@@ -77,16 +77,16 @@ fn holidays_and_midnight_shifts() {
         Some(ts("2026-03-13T09:00:00Z"))
     );
     // A night shift, 22:00–06:00 every day, in UTC.
-    let night = Calendar {
-        tz: TimeZone::UTC,
-        week: std::array::from_fn(|_| {
+    let night = Calendar::new(
+        TimeZone::UTC,
+        std::array::from_fn(|_| {
             vec![Interval {
                 start: time(22, 0, 0, 0),
                 end: time(6, 0, 0, 0),
             }]
         }),
-        holidays: vec![],
-    };
+        vec![],
+    );
     assert_eq!(
         night.add(ts("2026-03-02T23:00:00Z"), h(8)),
         Some(ts("2026-03-03T23:00:00Z"))
@@ -111,11 +111,7 @@ fn always_open_is_plain_time_and_a_closed_calendar_gives_up() {
         a.between(ts("2026-03-07T12:00:00Z"), ts("2026-03-08T18:00:00Z")),
         h(30)
     );
-    let never = Calendar {
-        tz: TimeZone::UTC,
-        week: Default::default(),
-        holidays: vec![],
-    };
+    let never = Calendar::new(TimeZone::UTC, Default::default(), vec![]);
     assert_eq!(never.add(ts("2026-03-07T12:00:00Z"), h(1)), None);
     assert_eq!(
         never.between(ts("2026-03-07T12:00:00Z"), ts("2026-04-07T12:00:00Z")),
@@ -146,13 +142,14 @@ fn calendars() -> impl Strategy<Value = Calendar> {
         proptest::collection::vec(day, 7),
         proptest::collection::vec((1i8..13, 1i8..29), 0..4),
     )
-        .prop_map(|(z, days, hol)| Calendar {
-            tz: TimeZone::get(z).unwrap(),
-            week: std::array::from_fn(|i| days[i].clone()),
-            holidays: hol
-                .into_iter()
-                .map(|(m, d)| Holiday::Yearly(m, d))
-                .collect(),
+        .prop_map(|(z, days, hol)| {
+            Calendar::new(
+                TimeZone::get(z).unwrap(),
+                std::array::from_fn(|i| days[i].clone()),
+                hol.into_iter()
+                    .map(|(m, d)| Holiday::Yearly(m, d))
+                    .collect(),
+            )
         })
 }
 
@@ -196,6 +193,55 @@ proptest! {
         prop_assert!(d.is_zero() || (t > time(8, 30, 0, 0) && t <= time(17, 15, 0, 0)), "ends at {local}");
         let twenty_four_seven = Calendar::always();
         prop_assert_eq!(twenty_four_seven.add(start, d), start.checked_add(d).ok());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A calendar with its windows worked out ahead answers exactly as the one that walks day by
+    /// day: inside the table, across its edges and outside it (night shifts, holidays, daylight
+    /// saving changes, calendars with no working time).
+    #[test]
+    fn a_table_answers_as_the_walk_does(
+        cal in calendars(),
+        table_from in 1_767_225_600i64..1_790_000_000,
+        table_days in 0i64..120,
+        points in proptest::collection::vec((-20i64 * 86_400..140 * 86_400, 0i64..(60 * 24 * 40)), 1..40),
+    ) {
+        let from = Timestamp::from_second(table_from).unwrap();
+        let to = from + SignedDuration::from_hours(24 * table_days);
+        let fast = cal.clone().with_table(from, to);
+        prop_assert!(fast == cal);
+        for (offset, mins) in points {
+            let t = from + SignedDuration::from_secs(offset);
+            let d = SignedDuration::from_mins(mins);
+            prop_assert_eq!(fast.is_open(t), cal.is_open(t), "is_open {}", t);
+            prop_assert_eq!(fast.add(t, d), cal.add(t, d), "add {} to {}", d, t);
+            let u = t + d;
+            prop_assert_eq!(fast.between(t, u), cal.between(t, u), "between {} and {}", t, u);
+        }
+    }
+}
+
+#[test]
+fn a_table_of_office_hours_answers_as_the_walk_does_every_quarter_hour() {
+    // A year of Berlin office hours with a holiday, every 15 minutes, adding 0 to 30 hours.
+    let mut cal =
+        Calendar::office_hours("Europe/Berlin", time(8, 0, 0, 0), time(17, 0, 0, 0)).unwrap();
+    cal.holidays.push(Holiday::Yearly(12, 25));
+    let from = ts("2026-01-01T00:00:00Z");
+    let to = ts("2027-01-01T00:00:00Z");
+    let fast = cal.clone().with_table(from, to);
+    let mut t = from - h(48);
+    let mut i = 0i64;
+    while t < to + h(48) {
+        let d = SignedDuration::from_mins((i * 37) % (30 * 60));
+        assert_eq!(fast.is_open(t), cal.is_open(t), "{t}");
+        assert_eq!(fast.add(t, d), cal.add(t, d), "{d} from {t}");
+        assert_eq!(fast.between(from, t), cal.between(from, t), "to {t}");
+        t += SignedDuration::from_mins(15);
+        i += 1;
     }
 }
 
