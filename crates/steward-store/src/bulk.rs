@@ -4,7 +4,7 @@
 //! statement text is the same for every batch (prepared once), and SQLite is spared binding many
 //! numbered parameters, whose cost grows with the square of their count.
 
-use crate::query::Query;
+use crate::query::{Arg, Query};
 use crate::Backend;
 
 /// The SQL type of a column of bulk rows.
@@ -51,6 +51,24 @@ pub(crate) fn push_rows(
         }
     }
     query.push(") AS ").push(alias);
+}
+
+/// One row of arguments as a JSON array (for [`push_rows`]; no bulk statement writes bytes, which
+/// would become text).
+pub(crate) fn json_row(args: &[Arg]) -> serde_json::Value {
+    use serde_json::Value;
+    Value::Array(
+        args.iter()
+            .map(|a| match a {
+                Arg::Int(v) => v.map_or(Value::Null, Value::from),
+                Arg::Text(v) => v.as_deref().map_or(Value::Null, Value::from),
+                Arg::Bool(v) => v.map_or(Value::Null, Value::from),
+                Arg::Bytes(v) => v
+                    .as_deref()
+                    .map_or(Value::Null, |b| Value::from(String::from_utf8_lossy(b))),
+            })
+            .collect(),
+    )
 }
 
 /// Appends ` AND column IN (…)` for a list of ids, as one JSON argument.

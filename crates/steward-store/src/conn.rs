@@ -240,6 +240,26 @@ impl Conn {
         }
     }
 
+    /// Runs `sql` once for each row of arguments; returns the rows changed. On SQLite each run is
+    /// a statement on the connection's own thread, with no trip between threads ([`crate::raw`]):
+    /// the quickest way to write many rows there. (PostgreSQL is quicker with many rows in one
+    /// statement, [`crate::bulk`]; here it runs them one by one.)
+    pub(crate) async fn execute_each(&mut self, sql: &str, rows: Vec<Vec<Arg>>) -> Result<u64> {
+        if let Inner::Sqlite(h) = &mut self.inner {
+            return crate::raw::execute_each(h.conn(), sql, &rows).await;
+        }
+        let mut changed = 0;
+        for args in rows {
+            changed += self
+                .execute(Query {
+                    sql: sql.to_string(),
+                    args,
+                })
+                .await?;
+        }
+        Ok(changed)
+    }
+
     /// Rows of any shape, one at a time, each as JSON values read by `kinds` (one per column of
     /// the result): for copying tables whatever their columns ([`crate::transfer`]).
     pub(crate) async fn fetch_each_values(

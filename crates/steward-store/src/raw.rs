@@ -40,17 +40,35 @@ pub(crate) async fn each_row(
     Ok(())
 }
 
-fn scan(
-    db: &rusqlite::Connection,
-    q: &Query,
-    columns: usize,
-    each: &mut (dyn FnMut(&Cells) -> Result<()> + Send),
-) -> Result<()> {
-    use rusqlite::types::ValueRef;
-    let mut stmt = db.prepare(&q.sql)?;
-    // `$1`-style parameters are named parameters to SQLite, numbered by first appearance: find
-    // each one's number by its name, as sqlx does.
-    for (i, a) in q.args.iter().enumerate() {
+/// Runs `sql` (a statement with `$1`-style parameters) once for each row of arguments, in order,
+/// on the same prepared statement; returns the rows changed. For writing many rows where sqlx
+/// would hand each statement to its thread and back.
+pub(crate) async fn execute_each(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    rows: &[Vec<Arg>],
+) -> Result<u64> {
+    let mut locked = conn.lock_handle().await?;
+    let handle = locked.as_raw_handle();
+    let changed = blocking(|| {
+        // SAFETY: as in `each_row`.
+        let db = unsafe { rusqlite::Connection::from_handle(handle.as_ptr()) }?;
+        let mut stmt = db.prepare(sql)?;
+        let mut changed = 0u64;
+        for args in rows {
+            bind(&mut stmt, args)?;
+            changed += stmt.raw_execute()? as u64;
+        }
+        Ok::<_, StoreError>(changed)
+    })?;
+    drop(locked);
+    Ok(changed)
+}
+
+/// Binds `$1`, `$2`, … of `stmt` to `args`. `$1`-style parameters are named parameters to SQLite,
+/// numbered by first appearance: each one's number is found by its name, as sqlx does.
+fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<()> {
+    for (i, a) in args.iter().enumerate() {
         let Some(at) = stmt.parameter_index(&format!("${}", i + 1))? else {
             continue;
         };
@@ -61,6 +79,18 @@ fn scan(
             Arg::Bytes(v) => stmt.raw_bind_parameter(at, v)?,
         }
     }
+    Ok(())
+}
+
+fn scan(
+    db: &rusqlite::Connection,
+    q: &Query,
+    columns: usize,
+    each: &mut (dyn FnMut(&Cells) -> Result<()> + Send),
+) -> Result<()> {
+    use rusqlite::types::ValueRef;
+    let mut stmt = db.prepare(&q.sql)?;
+    bind(&mut stmt, &q.args)?;
     let columns = columns.min(MAX_CELLS);
     let mut rows = stmt.raw_query();
     while let Some(row) = rows.next()? {

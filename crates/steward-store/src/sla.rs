@@ -594,24 +594,39 @@ impl Conn {
         }
         // Every clock, written over the ticket's clock of the same target (an update in place:
         // no index changes, where deleting and inserting would change the primary key's index).
-        let rows: Vec<serde_json::Value> = writes
+        // On SQLite a statement per clock on its own thread; on PostgreSQL all in one statement.
+        const UPSERT: &str = " ON CONFLICT (ticket_id, target) DO UPDATE SET state = excluded.state,
+              due_at = excluded.due_at, warn_at = excluded.warn_at, stopped_at = excluded.stopped_at,
+              remaining_ms = excluded.remaining_ms, allowed_ms = excluded.allowed_ms";
+        let clocks: Vec<[crate::query::Arg; 8]> = writes
             .iter()
             .flat_map(|w| {
                 w.clocks.iter().map(move |c| {
-                    serde_json::json!([
-                        w.ticket.0,
-                        c.target.as_str(),
-                        state_str(c.state),
-                        c.due.map(ts),
-                        c.warn_at.map(ts),
-                        c.stopped_at.map(ts),
-                        c.remaining.as_millis() as i64,
-                        c.allowed.as_millis() as i64
-                    ])
+                    use crate::query::Arg;
+                    [
+                        Arg::from(w.ticket.0),
+                        Arg::from(c.target.as_str()),
+                        Arg::from(state_str(c.state)),
+                        Arg::from(c.due.map(ts)),
+                        Arg::from(c.warn_at.map(ts)),
+                        Arg::from(c.stopped_at.map(ts)),
+                        Arg::from(c.remaining.as_millis() as i64),
+                        Arg::from(c.allowed.as_millis() as i64),
+                    ]
                 })
             })
             .collect();
-        if !rows.is_empty() {
+        if backend == crate::Backend::Sqlite {
+            self.execute_each(
+                &format!(
+                    "INSERT INTO ticket_clocks (ticket_id, target, state, due_at, warn_at, stopped_at, remaining_ms, allowed_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8){UPSERT}"
+                ),
+                clocks.into_iter().map(Vec::from).collect(),
+            )
+            .await?;
+        } else if !clocks.is_empty() {
+            let rows: Vec<serde_json::Value> =
+                clocks.iter().map(|c| crate::bulk::json_row(c)).collect();
             let mut query = q("INSERT INTO ticket_clocks (ticket_id, target, state, due_at, warn_at, stopped_at, remaining_ms, allowed_ms) SELECT c0, c1, c2, c3, c4, c5, c6, c7 FROM ");
             use Col::{Int, Text};
             push_rows(
@@ -621,11 +636,7 @@ impl Conn {
                 &[Int, Text, Text, Int, Int, Int, Int, Int],
                 "v",
             );
-            query.push(
-                " WHERE true ON CONFLICT (ticket_id, target) DO UPDATE SET state = excluded.state,
-                  due_at = excluded.due_at, warn_at = excluded.warn_at, stopped_at = excluded.stopped_at,
-                  remaining_ms = excluded.remaining_ms, allowed_ms = excluded.allowed_ms",
-            );
+            query.push(" WHERE true").push(UPSERT);
             self.execute(query).await?;
         }
         let soonest: Vec<Option<Timestamp>> = writes
