@@ -112,32 +112,33 @@ impl Service {
     ) -> Result<(Tally, Tally)> {
         let bounds = self.store.read().await?.ticket_id_bounds().await?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let tasks: Vec<_> = parts(bounds, cores.clamp(1, MAX_PARTS))
-            .into_iter()
-            .map(|ids| {
-                let (store, filter) = (self.store.clone(), filter.clone());
-                let (mut current, mut previous) = (
-                    Tally::new(period.clone(), now),
-                    Tally::new(before.clone(), now),
-                );
-                let (from, to) = (before.from, period.to);
-                tokio::spawn(async move {
-                    let mut c = store.read().await?;
-                    c.report_facts(&filter, from, to, ids, |f| {
-                        current.add(&f);
-                        previous.add(&f);
-                        Ok(())
-                    })
-                    .await?;
-                    Ok::<_, steward_store::StoreError>((current, previous))
+        // A set of tasks: if one part fails, or the report is no longer wanted (the request went
+        // away), dropping the set stops the other parts.
+        let mut tasks = tokio::task::JoinSet::new();
+        for ids in parts(bounds, cores.clamp(1, MAX_PARTS)) {
+            let (store, filter) = (self.store.clone(), filter.clone());
+            let (mut current, mut previous) = (
+                Tally::new(period.clone(), now),
+                Tally::new(before.clone(), now),
+            );
+            let (from, to) = (before.from, period.to);
+            tasks.spawn(async move {
+                let mut c = store.read().await?;
+                c.report_facts(&filter, from, to, ids, |f| {
+                    current.add(&f);
+                    previous.add(&f);
+                    Ok(())
                 })
-            })
-            .collect();
+                .await?;
+                Ok::<_, steward_store::StoreError>((current, previous))
+            });
+        }
+        // The parts' tallies merge in any order (every figure is a count, a set of durations or a
+        // sum).
         let mut whole: Option<(Tally, Tally)> = None;
-        for task in tasks {
-            let (current, previous) = task
-                .await
-                .map_err(|e| ServiceError::Internal(format!("a report's part failed: {e}")))??;
+        while let Some(part) = tasks.join_next().await {
+            let (current, previous) =
+                part.map_err(|e| ServiceError::Internal(format!("a report's part failed: {e}")))??;
             match &mut whole {
                 None => whole = Some((current, previous)),
                 Some((c, p)) => {
