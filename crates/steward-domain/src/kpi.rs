@@ -377,40 +377,7 @@ pub struct Tally {
 
 /// Counts by key. A report adds up to a million tickets into seven of these, so the hash is a
 /// quick one (the keys are small integers, not chosen by anyone).
-type Counts<K> = HashMap<K, u64, std::hash::BuildHasherDefault<QuickHash>>;
-
-/// A multiply-and-rotate hash (as Firefox's and rustc's "FxHash") for small integer keys.
-#[derive(Default)]
-struct QuickHash(u64);
-
-impl std::hash::Hasher for QuickHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n as u64);
-    }
-    fn write_isize(&mut self, n: isize) {
-        self.write_u64(n as u64);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-}
+type Counts<K> = HashMap<K, u64, rustc_hash::FxBuildHasher>;
 
 /// The local days (in the period's zone) of a period, worked out once: a report converts up to two
 /// instants of each of a million tickets to local time, which done one by one would cost more
