@@ -19,6 +19,26 @@ use crate::conn::{Cell, Cells, MAX_CELLS};
 use crate::query::{Arg, Query};
 use crate::{Result, StoreError};
 
+/// Runs `f` on the connection's SQLite handle, as a rusqlite connection, on this thread: the only
+/// `unsafe` of Steward.
+async fn with_handle<R>(
+    conn: &mut SqliteConnection,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<R>,
+) -> Result<R> {
+    let mut locked = conn.lock_handle().await?;
+    let handle = locked.as_raw_handle();
+    let out = blocking(|| {
+        // SAFETY: `locked` keeps sqlx's worker thread off this handle (no FFI call on it or on
+        // its statements) until it is dropped, which is after `db`: the handle is valid and ours
+        // alone for `db`'s life. `from_handle` does not close the handle when `db` is dropped;
+        // the statements `f` prepares are finalized when they are dropped, inside `f`.
+        let db = unsafe { rusqlite::Connection::from_handle(handle.as_ptr()) }?;
+        f(&db)
+    });
+    drop(locked);
+    out
+}
+
 /// Runs `q` and gives `each` every row as `columns` cells, in order.
 pub(crate) async fn each_row(
     conn: &mut SqliteConnection,
@@ -26,18 +46,7 @@ pub(crate) async fn each_row(
     columns: usize,
     each: &mut (dyn FnMut(&Cells) -> Result<()> + Send),
 ) -> Result<()> {
-    let mut locked = conn.lock_handle().await?;
-    let handle = locked.as_raw_handle();
-    blocking(|| {
-        // SAFETY: `locked` keeps sqlx's worker thread off this handle (no FFI call on it or on
-        // its statements) until it is dropped, which is after `db`: the handle is valid and ours
-        // alone for `db`'s life. `from_handle` does not close the handle when `db` is dropped;
-        // the statements `db` prepares are finalized when they are dropped, inside `scan`.
-        let db = unsafe { rusqlite::Connection::from_handle(handle.as_ptr()) }?;
-        scan(&db, q, columns, each)
-    })?;
-    drop(locked);
-    Ok(())
+    with_handle(conn, |db| scan(db, q, columns, each)).await
 }
 
 /// Runs `sql` (a statement with `$1`-style parameters) once for each row of arguments, in order,
@@ -48,21 +57,16 @@ pub(crate) async fn execute_each(
     sql: &str,
     rows: &[Vec<Arg>],
 ) -> Result<u64> {
-    let mut locked = conn.lock_handle().await?;
-    let handle = locked.as_raw_handle();
-    let changed = blocking(|| {
-        // SAFETY: as in `each_row`.
-        let db = unsafe { rusqlite::Connection::from_handle(handle.as_ptr()) }?;
+    with_handle(conn, |db| {
         let mut stmt = db.prepare(sql)?;
         let mut changed = 0u64;
         for args in rows {
             bind(&mut stmt, args)?;
             changed += stmt.raw_execute()? as u64;
         }
-        Ok::<_, StoreError>(changed)
-    })?;
-    drop(locked);
-    Ok(changed)
+        Ok(changed)
+    })
+    .await
 }
 
 /// Binds `$1`, `$2`, … of `stmt` to `args`. `$1`-style parameters are named parameters to SQLite,
