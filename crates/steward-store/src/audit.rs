@@ -42,17 +42,18 @@ pub struct AuditFilter {
 
 const COLS: &str = "id, at, actor_id, actor_email, action, subject, detail, ip, user_agent";
 
-#[derive(sqlx::FromRow)]
-struct AuditRow {
-    id: i64,
-    at: i64,
-    actor_id: Option<i64>,
-    actor_email: String,
-    action: String,
-    subject: String,
-    detail: String,
-    ip: String,
-    user_agent: String,
+crate::record::record! {
+    struct AuditRow {
+        id: i64,
+        at: i64,
+        actor_id: Option<i64>,
+        actor_email: String,
+        action: String,
+        subject: String,
+        detail: String,
+        ip: String,
+        user_agent: String,
+    }
 }
 
 impl TryFrom<AuditRow> for AuditEntry {

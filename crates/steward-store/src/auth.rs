@@ -46,31 +46,30 @@ impl SessionRecord {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct SessionPersonRow {
-    #[sqlx(flatten)]
-    session: SessionRow,
-    #[sqlx(flatten)]
-    person: PrefixedPersonRow,
+crate::record::record! {
+    struct SessionPersonRow {
+        session: SessionRow,
+        person: PrefixedPersonRow,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct TokenPersonRow {
-    #[sqlx(flatten)]
-    token: TokenRow,
-    #[sqlx(flatten)]
-    person: PrefixedPersonRow,
+crate::record::record! {
+    struct TokenPersonRow {
+        token: TokenRow,
+        person: PrefixedPersonRow,
+    }
 }
 
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    token_hash: String,
-    person_id: i64,
-    created_at: i64,
-    last_seen_at: i64,
-    expires_at: i64,
-    user_agent: String,
-    ip: String,
+crate::record::record! {
+    struct SessionRow {
+        token_hash: String,
+        person_id: i64,
+        created_at: i64,
+        last_seen_at: i64,
+        expires_at: i64,
+        user_agent: String,
+        ip: String,
+    }
 }
 
 impl TryFrom<SessionRow> for SessionRecord {
@@ -91,16 +90,17 @@ impl TryFrom<SessionRow> for SessionRecord {
 const TOKEN_COLS: &str =
     "id, person_id, label, prefix, created_at, last_used_at, expires_at, revoked_at";
 
-#[derive(sqlx::FromRow)]
-struct TokenRow {
-    id: i64,
-    person_id: i64,
-    label: String,
-    prefix: String,
-    created_at: i64,
-    last_used_at: Option<i64>,
-    expires_at: Option<i64>,
-    revoked_at: Option<i64>,
+crate::record::record! {
+    struct TokenRow {
+        id: i64,
+        person_id: i64,
+        label: String,
+        prefix: String,
+        created_at: i64,
+        last_used_at: Option<i64>,
+        expires_at: Option<i64>,
+        revoked_at: Option<i64>,
+    }
 }
 
 impl TryFrom<TokenRow> for TokenRecord {

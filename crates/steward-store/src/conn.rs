@@ -2,23 +2,13 @@
 //! store is defined once on it.
 
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Database, FromRow, Postgres, Sqlite, Transaction};
+use sqlx::{Database, Postgres, Sqlite, Transaction};
 
 use crate::open::Backend;
 use crate::query::{Arg, Query};
+pub(crate) use crate::record::Record;
+use crate::writer::WriteTx;
 use crate::Result;
-
-/// A row type that decodes from both backends (derive `sqlx::FromRow`, or use a tuple).
-pub trait Record:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
-}
-impl<T> Record for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{
-}
 
 enum Hold<DB: Database> {
     Conn(PoolConnection<DB>),
@@ -39,18 +29,6 @@ impl<DB: Database> Hold<DB> {
         }
         Ok(())
     }
-}
-
-/// An integer column of a PostgreSQL row, whichever size it is (a literal or a `CASE` of
-/// literals is a 4-byte integer), or a boolean as 0 or 1.
-fn pg_int(r: &PgRow, i: usize) -> Result<Option<i64>> {
-    use sqlx::{Column, Row, TypeInfo};
-    Ok(match r.column(i).type_info().name() {
-        "INT2" => r.try_get::<Option<i16>, _>(i)?.map(i64::from),
-        "INT4" => r.try_get::<Option<i32>, _>(i)?.map(i64::from),
-        "BOOL" => r.try_get::<Option<bool>, _>(i)?.map(i64::from),
-        _ => r.try_get::<Option<i64>, _>(i)?,
-    })
 }
 
 /// The most columns [`Conn::fetch_each_row`] reads.
@@ -102,7 +80,10 @@ impl Cells<'_, '_> {
 }
 
 enum Inner {
+    /// A reader, or a snapshot, through sqlx.
     Sqlite(Hold<Sqlite>),
+    /// A write transaction on SQLite's one writer ([`crate::writer`]).
+    SqliteWrite(WriteTx),
     Postgres(Hold<Postgres>),
 }
 
@@ -138,6 +119,11 @@ impl Conn {
             inner: Inner::Sqlite(Hold::Tx(t)),
         }
     }
+    pub(crate) fn sqlite_write(t: WriteTx) -> Self {
+        Conn {
+            inner: Inner::SqliteWrite(t),
+        }
+    }
     pub(crate) fn pg_conn(c: PoolConnection<Postgres>) -> Self {
         Conn {
             inner: Inner::Postgres(Hold::Conn(c)),
@@ -152,7 +138,7 @@ impl Conn {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         match self.inner {
-            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Sqlite(_) | Inner::SqliteWrite(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
         }
     }
@@ -161,24 +147,28 @@ impl Conn {
     pub async fn commit(self) -> Result<()> {
         match self.inner {
             Inner::Sqlite(h) => h.commit().await,
+            Inner::SqliteWrite(t) => t.commit().await,
             Inner::Postgres(h) => h.commit().await,
         }
     }
 
     pub(crate) async fn fetch_all<T: Record>(&mut self, q: Query) -> Result<Vec<T>> {
         let Query { sql, args } = q;
-        Ok(match &mut self.inner {
-            Inner::Sqlite(h) => {
-                bind_all!(sqlx::query_as::<Sqlite, T>(&sql), args)
-                    .fetch_all(h.conn())
-                    .await?
-            }
-            Inner::Postgres(h) => {
-                bind_all!(sqlx::query_as::<Postgres, T>(&sql), args)
-                    .fetch_all(h.conn())
-                    .await?
-            }
-        })
+        match &mut self.inner {
+            Inner::Sqlite(h) => bind_all!(sqlx::query::<Sqlite>(&sql), args)
+                .fetch_all(h.conn())
+                .await?
+                .iter()
+                .map(T::from_sqlite)
+                .collect(),
+            Inner::SqliteWrite(t) => t.fetch_all(&Query { sql, args }),
+            Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
+                .fetch_all(h.conn())
+                .await?
+                .iter()
+                .map(T::from_pg)
+                .collect(),
+        }
     }
 
     /// Rows one at a time, to `each`, without holding them all (a report over a million
@@ -192,15 +182,16 @@ impl Conn {
         let Query { sql, args } = q;
         match &mut self.inner {
             Inner::Sqlite(h) => {
-                let mut rows = bind_all!(sqlx::query_as::<Sqlite, T>(&sql), args).fetch(h.conn());
+                let mut rows = bind_all!(sqlx::query::<Sqlite>(&sql), args).fetch(h.conn());
                 while let Some(r) = rows.try_next().await? {
-                    each(r)?;
+                    each(T::from_sqlite(&r)?)?;
                 }
             }
+            Inner::SqliteWrite(t) => t.fetch_each(&Query { sql, args }, each)?,
             Inner::Postgres(h) => {
-                let mut rows = bind_all!(sqlx::query_as::<Postgres, T>(&sql), args).fetch(h.conn());
+                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
                 while let Some(r) = rows.try_next().await? {
-                    each(r)?;
+                    each(T::from_pg(&r)?)?;
                 }
             }
         }
@@ -221,6 +212,7 @@ impl Conn {
         let columns = kinds.len().min(MAX_CELLS);
         match &mut self.inner {
             Inner::Sqlite(h) => crate::raw::each_row(h.conn(), &q, columns, &mut each).await,
+            Inner::SqliteWrite(t) => t.fetch_each_row(&q, columns, &mut each),
             Inner::Postgres(h) => {
                 let Query { sql, args } = q;
                 let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
@@ -228,7 +220,9 @@ impl Conn {
                     let mut cells = [Cell::Null; MAX_CELLS];
                     for (i, (cell, kind)) in cells.iter_mut().zip(kinds).enumerate() {
                         *cell = match kind {
-                            CellKind::Int => pg_int(&r, i)?.map(Cell::Int),
+                            CellKind::Int => {
+                                crate::record::pg_int(&r, crate::record::Col::At(i))?.map(Cell::Int)
+                            }
                             CellKind::Text => r.try_get::<Option<&str>, _>(i)?.map(Cell::Text),
                         }
                         .unwrap_or(Cell::Null);
@@ -245,8 +239,8 @@ impl Conn {
     /// the quickest way to write many rows there. (PostgreSQL is quicker with many rows in one
     /// statement, [`crate::bulk`]; here it runs them one by one.)
     pub(crate) async fn execute_each(&mut self, sql: &str, rows: Vec<Vec<Arg>>) -> Result<u64> {
-        if let Inner::Sqlite(h) = &mut self.inner {
-            return crate::raw::execute_each(h.conn(), sql, &rows).await;
+        if let Inner::SqliteWrite(t) = &mut self.inner {
+            return t.execute_each(sql, &rows);
         }
         let mut changed = 0;
         for args in rows {
@@ -274,6 +268,7 @@ impl Conn {
         use sqlx::Row;
         let Query { sql, args } = q;
         match &mut self.inner {
+            Inner::SqliteWrite(t) => t.fetch_each_values(&Query { sql, args }, kinds, each)?,
             Inner::Sqlite(h) => {
                 let mut rows = bind_all!(sqlx::query::<Sqlite>(&sql), args).fetch(h.conn());
                 while let Some(r) = rows.try_next().await? {
@@ -327,18 +322,21 @@ impl Conn {
 
     pub(crate) async fn fetch_optional<T: Record>(&mut self, q: Query) -> Result<Option<T>> {
         let Query { sql, args } = q;
-        Ok(match &mut self.inner {
-            Inner::Sqlite(h) => {
-                bind_all!(sqlx::query_as::<Sqlite, T>(&sql), args)
-                    .fetch_optional(h.conn())
-                    .await?
-            }
-            Inner::Postgres(h) => {
-                bind_all!(sqlx::query_as::<Postgres, T>(&sql), args)
-                    .fetch_optional(h.conn())
-                    .await?
-            }
-        })
+        match &mut self.inner {
+            Inner::Sqlite(h) => bind_all!(sqlx::query::<Sqlite>(&sql), args)
+                .fetch_optional(h.conn())
+                .await?
+                .as_ref()
+                .map(T::from_sqlite)
+                .transpose(),
+            Inner::SqliteWrite(t) => t.fetch_optional(&Query { sql, args }),
+            Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
+                .fetch_optional(h.conn())
+                .await?
+                .as_ref()
+                .map(T::from_pg)
+                .transpose(),
+        }
     }
 
     /// One row, or [`crate::StoreError::NotFound`].
@@ -356,6 +354,7 @@ impl Conn {
                 .execute(h.conn())
                 .await?
                 .rows_affected(),
+            Inner::SqliteWrite(t) => t.execute(&Query { sql, args })?,
             Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
                 .execute(h.conn())
                 .await?
@@ -369,6 +368,7 @@ impl Conn {
             Inner::Sqlite(h) => {
                 sqlx::raw_sql(sql).execute(h.conn()).await?;
             }
+            Inner::SqliteWrite(t) => t.execute_script(sql)?,
             Inner::Postgres(h) => {
                 sqlx::raw_sql(sql).execute(h.conn()).await?;
             }

@@ -22,16 +22,17 @@ pub struct Job {
     pub last_error: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct JobRow {
-    id: i64,
-    kind: String,
-    ticket_id: Option<i64>,
-    payload: String,
-    run_at: i64,
-    attempts: i64,
-    status: String,
-    last_error: Option<String>,
+crate::record::record! {
+    struct JobRow {
+        id: i64,
+        kind: String,
+        ticket_id: Option<i64>,
+        payload: String,
+        run_at: i64,
+        attempts: i64,
+        status: String,
+        last_error: Option<String>,
+    }
 }
 
 const JOB_COLS: &str = "id, kind, ticket_id, payload, run_at, attempts, status, last_error";

@@ -69,22 +69,23 @@ fn a_cols() -> String {
 const FILE_SELECT: &str = "SELECT f.id, f.article_id, f.filename, f.content_type, b.size
     FROM article_files f JOIN blobs b ON b.sha256 = f.sha256";
 
-#[derive(sqlx::FromRow)]
-struct ArticleRow {
-    id: i64,
-    title: String,
-    body: String,
-    category_id: Option<i64>,
-    visibility: String,
-    status: String,
-    author_id: Option<i64>,
-    version: i64,
-    views: i64,
-    helpful_yes: i64,
-    helpful_no: i64,
-    created_at: i64,
-    updated_at: i64,
-    published_at: Option<i64>,
+crate::record::record! {
+    struct ArticleRow {
+        id: i64,
+        title: String,
+        body: String,
+        category_id: Option<i64>,
+        visibility: String,
+        status: String,
+        author_id: Option<i64>,
+        version: i64,
+        views: i64,
+        helpful_yes: i64,
+        helpful_no: i64,
+        created_at: i64,
+        updated_at: i64,
+        published_at: Option<i64>,
+    }
 }
 
 impl ArticleRow {

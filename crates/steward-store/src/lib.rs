@@ -13,7 +13,9 @@ mod migrate;
 mod open;
 mod query;
 mod raw;
+mod record;
 mod rows;
+mod writer;
 
 pub mod accounts;
 pub mod assign;

@@ -62,24 +62,25 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct OutboxRow {
-    id: i64,
-    ticket_id: Option<i64>,
-    kind: String,
-    to_addr: String,
-    from_addr: String,
-    subject: String,
-    body: String,
-    message_id: String,
-    in_reply_to: Option<String>,
-    refs: String,
-    cc: String,
-    automatic: bool,
-    status: String,
-    attempts: i64,
-    next_attempt_at: i64,
-    last_error: Option<String>,
+crate::record::record! {
+    struct OutboxRow {
+        id: i64,
+        ticket_id: Option<i64>,
+        kind: String,
+        to_addr: String,
+        from_addr: String,
+        subject: String,
+        body: String,
+        message_id: String,
+        in_reply_to: Option<String>,
+        refs: String,
+        cc: String,
+        automatic: bool,
+        status: String,
+        attempts: i64,
+        next_attempt_at: i64,
+        last_error: Option<String>,
+    }
 }
 
 const OUTBOX_COLS: &str = "id, ticket_id, kind, to_addr, from_addr, subject, body, message_id, \
@@ -660,15 +661,16 @@ pub struct AttachmentInfo {
     pub content_id: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct AttachmentRow {
-    id: i64,
-    message_id: i64,
-    filename: Option<String>,
-    content_type: String,
-    size: i64,
-    inline: bool,
-    content_id: Option<String>,
+crate::record::record! {
+    struct AttachmentRow {
+        id: i64,
+        message_id: i64,
+        filename: Option<String>,
+        content_type: String,
+        size: i64,
+        inline: bool,
+        content_id: Option<String>,
+    }
 }
 
 impl Conn {

@@ -1,6 +1,7 @@
 //! Opening a database from its URL, and the pools behind [`Store`].
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -8,6 +9,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::writer::Writer;
 use crate::{Conn, Result, StoreError};
 
 /// Which database a [`Store`] talks to.
@@ -51,11 +53,11 @@ impl Default for StoreOptions {
 
 #[derive(Clone)]
 enum Pools {
-    /// SQLite allows one writer at a time; a single-connection write pool queues writers in the
-    /// process instead of failing with "database is locked".
+    /// SQLite allows one writer at a time: one connection writes ([`Writer`]), and write
+    /// transactions queue for it in the process instead of failing with "database is locked".
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        write: Arc<Writer>,
     },
     Postgres(PgPool),
 }
@@ -125,12 +127,10 @@ impl Store {
         // Page caches: 32 MB for the one writer, 8 MB for each reader (the operating system's
         // file cache serves the rest), so memory stays small however many readers there are.
         // The writer connects first, so the file exists and WAL mode is set before readers arrive.
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(opts.acquire_timeout.max(Duration::from_secs(30)))
-            .connect_with(base.clone().pragma("cache_size", "-32000"))
-            .await?;
+        let write = Arc::new(Writer::open(
+            path,
+            opts.acquire_timeout.max(Duration::from_secs(30)),
+        )?);
         let read = SqlitePoolOptions::new()
             .max_connections(opts.max_connections)
             .acquire_timeout(opts.acquire_timeout)
@@ -175,42 +175,14 @@ impl Store {
 
     /// A transaction for writing; commit it with [`Conn::commit`], or drop it to roll back.
     pub async fn write(&self) -> Result<Conn> {
-        // Beginning runs in a task of its own, so that a caller dropped half-way (a client that
-        // hung up, a worker stopped) cannot leave the connection inside a transaction that nothing
-        // will ever end: sqlx's SQLite `begin_with` has an await point after the BEGIN has run but
-        // before the `Transaction` that would roll it back exists, and a connection stuck there
-        // refuses every later write. The task always finishes; if nobody takes its transaction,
-        // dropping it rolls back.
+        // On PostgreSQL, beginning runs in a task of its own, so that a caller dropped half-way
+        // (a client that hung up, a worker stopped) cannot leave the connection inside a
+        // transaction that nothing will end; if nobody takes its transaction, dropping it rolls
+        // back. (SQLite's writer begins without an await point after its BEGIN.)
         // The task only fails if the runtime is shutting down: the database is not reachable.
         let began = |_: tokio::task::JoinError| StoreError::Database(sqlx::Error::WorkerCrashed);
         Ok(match &self.pools {
-            // IMMEDIATE takes the write lock up front, so a transaction that reads before it writes
-            // cannot fail half-way because another process wrote in between.
-            Pools::Sqlite { write, .. } => {
-                let pool = write.clone();
-                let tx = tokio::spawn(async move {
-                    match pool.begin_with("BEGIN IMMEDIATE").await {
-                        // When a write fails because the disk is full, SQLite rolls the
-                        // transaction back by itself; sqlx's own ROLLBACK then fails and leaves the
-                        // connection believing it is still inside a transaction, refusing every
-                        // later one. Replace such a connection, so that writes work again as soon
-                        // as there is space.
-                        Err(sqlx::Error::InvalidSavePointStatement) => {
-                            tracing::warn!(
-                                "replacing the SQLite writer connection after a failed rollback"
-                            );
-                            if let Ok(stuck) = pool.acquire().await {
-                                let _ = stuck.close().await;
-                            }
-                            pool.begin_with("BEGIN IMMEDIATE").await
-                        }
-                        r => r,
-                    }
-                })
-                .await
-                .map_err(began)??;
-                Conn::sqlite_tx(tx)
-            }
+            Pools::Sqlite { write, .. } => Conn::sqlite_write(write.begin().await?),
             Pools::Postgres(p) => {
                 let pool = p.clone();
                 let tx = tokio::spawn(async move { pool.begin().await })
@@ -250,6 +222,14 @@ impl Store {
         })
     }
 
+    #[cfg(test)]
+    pub(crate) fn sqlite_writer(&self) -> Option<&Arc<Writer>> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => Some(write),
+            Pools::Postgres(_) => None,
+        }
+    }
+
     pub(crate) fn pg_pool(&self) -> Option<&PgPool> {
         match &self.pools {
             Pools::Postgres(p) => Some(p),
@@ -278,9 +258,15 @@ impl Store {
             }
         }
         match &self.pools {
-            Pools::Sqlite { read, write } => {
-                vec![stats("sqlite_read", read), stats("sqlite_write", write)]
-            }
+            Pools::Sqlite { read, write } => vec![
+                stats("sqlite_read", read),
+                PoolStats {
+                    name: "sqlite_write",
+                    size: 1,
+                    idle: write.idle(),
+                    max: 1,
+                },
+            ],
             Pools::Postgres(p) => vec![stats("postgres", p)],
         }
     }

@@ -1,11 +1,12 @@
-//! Rows read straight from SQLite, for the few queries that read a million rows (a year's
-//! report, every open ticket's clocks).
+//! SQLite straight through rusqlite: the helpers the writer ([`crate::writer`]) runs its
+//! statements with, and reading a reader's rows on the asking thread, for the few queries that
+//! read a million rows (a year's report, every open ticket's clocks).
 //!
 //! sqlx runs each SQLite connection on a thread of its own and hands every row to the asking task
 //! through a channel: each value of each row is copied into a new allocation on that thread, freed
 //! on another, and each hand-over may wake a thread. That costs several times what SQLite takes to
 //! read the row (a year's report at a million tickets: 0.5 s in SQLite, 6 s through sqlx).
-//! Here the asking task takes the connection from sqlx's thread for the whole statement
+//! Here the asking task takes the reader's connection from sqlx's thread for the whole statement
 //! ([`sqlx::sqlite::SqliteConnection::lock_handle`], made for this) and steps through it with
 //! rusqlite on the same handle, so rows never cross threads.
 //!
@@ -49,33 +50,28 @@ pub(crate) async fn each_row(
     with_handle(conn, |db| scan(db, q, columns, each)).await
 }
 
-/// Runs `sql` (a statement with `$1`-style parameters) once for each row of arguments, in order,
-/// on the same prepared statement; returns the rows changed. For writing many rows where sqlx
-/// would hand each statement to its thread and back.
-pub(crate) async fn execute_each(
-    conn: &mut SqliteConnection,
-    sql: &str,
-    rows: &[Vec<Arg>],
-) -> Result<u64> {
-    with_handle(conn, |db| {
-        let mut stmt = db.prepare(sql)?;
-        let mut changed = 0u64;
-        for args in rows {
-            bind(&mut stmt, args)?;
-            changed += stmt.raw_execute()? as u64;
-        }
-        Ok(changed)
-    })
-    .await
-}
-
-/// Binds `$1`, `$2`, … of `stmt` to `args`. `$1`-style parameters are named parameters to SQLite,
-/// numbered by first appearance: each one's number is found by its name, as sqlx does.
-fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<()> {
-    for (i, a) in args.iter().enumerate() {
-        let Some(at) = stmt.parameter_index(&format!("${}", i + 1))? else {
-            continue;
+/// Binds the parameters of `stmt` to `args`: `$1`-style parameters are named parameters to
+/// SQLite, numbered by first appearance, so each one's argument is found by its name (as sqlx
+/// does); an unnamed `?` takes the argument at its position.
+pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<()> {
+    for at in 1..=stmt.parameter_count() {
+        let n = match stmt.parameter_name(at) {
+            Some(name) => name
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| StoreError::Sqlite {
+                    code: 1,
+                    message: format!("unsupported parameter {name}"),
+                })?,
+            None => at,
         };
+        let a = n
+            .checked_sub(1)
+            .and_then(|i| args.get(i))
+            .ok_or_else(|| StoreError::Sqlite {
+                code: 1,
+                message: format!("no argument for parameter ${n}"),
+            })?;
         match a {
             Arg::Int(v) => stmt.raw_bind_parameter(at, v)?,
             Arg::Text(v) => stmt.raw_bind_parameter(at, v)?,
@@ -86,7 +82,8 @@ fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<()> {
     Ok(())
 }
 
-fn scan(
+/// Runs `q` and gives `each` every row as `columns` cells.
+pub(crate) fn scan(
     db: &rusqlite::Connection,
     q: &Query,
     columns: usize,
@@ -121,7 +118,7 @@ fn scan(
 
 /// Runs `f`, which blocks, where it does not stall other tasks: on a multi-threaded runtime the
 /// worker's other tasks move elsewhere first. (Tests on a one-thread runtime just run it.)
-fn blocking<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn blocking<R>(f: impl FnOnce() -> R) -> R {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current() {
         Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
@@ -132,10 +129,20 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e {
-            rusqlite::Error::SqliteFailure(code, message) => StoreError::Sqlite {
-                code: i64::from(code.extended_code),
-                message: message.unwrap_or_else(|| code.to_string()),
-            },
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(code, message) => {
+                let message = message.unwrap_or_else(|| code.to_string());
+                match code.extended_code {
+                    // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+                    2067 | 1555 => StoreError::Conflict(message),
+                    // SQLITE_CONSTRAINT_FOREIGNKEY
+                    787 => StoreError::BrokenReference(message),
+                    n => StoreError::Sqlite {
+                        code: i64::from(n),
+                        message,
+                    },
+                }
+            }
             other => StoreError::Sqlite {
                 code: 1,
                 message: other.to_string(),

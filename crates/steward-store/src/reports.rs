@@ -21,15 +21,16 @@ pub struct Survey {
     pub rated_at: Option<Timestamp>,
 }
 
-#[derive(sqlx::FromRow)]
-struct SurveyRow {
-    id: i64,
-    ticket_id: i64,
-    resolved_at: i64,
-    sent_at: i64,
-    rating: Option<i64>,
-    comment: String,
-    rated_at: Option<i64>,
+crate::record::record! {
+    struct SurveyRow {
+        id: i64,
+        ticket_id: i64,
+        resolved_at: i64,
+        sent_at: i64,
+        rating: Option<i64>,
+        comment: String,
+        rated_at: Option<i64>,
+    }
 }
 
 const SURVEY_COLS: &str = "id, ticket_id, resolved_at, sent_at, rating, comment, rated_at";
@@ -66,18 +67,19 @@ pub struct Suggestion {
     pub updated_at: Timestamp,
 }
 
-#[derive(sqlx::FromRow)]
-struct SuggestionRow {
-    id: i64,
-    author_id: i64,
-    author_name: String,
-    organisation_id: Option<i64>,
-    subject: String,
-    body: String,
-    status: String,
-    response: String,
-    created_at: i64,
-    updated_at: i64,
+crate::record::record! {
+    struct SuggestionRow {
+        id: i64,
+        author_id: i64,
+        author_name: String,
+        organisation_id: Option<i64>,
+        subject: String,
+        body: String,
+        status: String,
+        response: String,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 const SUGGESTION_SELECT: &str =
@@ -115,15 +117,16 @@ pub struct ReportSchedule {
     pub created_at: Timestamp,
 }
 
-#[derive(sqlx::FromRow)]
-struct ScheduleRow {
-    id: i64,
-    person_id: i64,
-    frequency: String,
-    filters: String,
-    next_run_at: i64,
-    last_sent_at: Option<i64>,
-    created_at: i64,
+crate::record::record! {
+    struct ScheduleRow {
+        id: i64,
+        person_id: i64,
+        frequency: String,
+        filters: String,
+        next_run_at: i64,
+        last_sent_at: Option<i64>,
+        created_at: i64,
+    }
 }
 
 const SCHEDULE_COLS: &str =
@@ -401,11 +404,11 @@ impl Conn {
         .bind(ts(to));
         push_filter(&mut query, filter);
         query.push(" ORDER BY s.rated_at DESC LIMIT ").param(limit);
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            #[sqlx(flatten)]
-            survey: SurveyRow,
-            number: i64,
+        crate::record::record! {
+            struct Row {
+                survey: SurveyRow,
+                number: i64,
+            }
         }
         let rows: Vec<Row> = self.fetch_all(query).await?;
         rows.into_iter()

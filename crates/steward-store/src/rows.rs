@@ -33,13 +33,14 @@ pub(crate) fn rank<T>(r: i64, f: fn(i64) -> Option<T>, what: &str) -> Result<T> 
 
 pub(crate) const ORG_COLS: &str = "id, name, slug, created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct OrgRow {
-    id: i64,
-    name: String,
-    slug: String,
-    created_at: i64,
-    updated_at: i64,
+crate::record::record! {
+    pub(crate) struct OrgRow {
+        id: i64,
+        name: String,
+        slug: String,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl OrgRow {
@@ -68,20 +69,21 @@ pub(crate) const PERSON_COLS_P: &str = "p.id AS p_id, p.email AS p_email, p.name
      p.must_change_password AS p_must_change_password, p.created_at AS p_created_at, \
      p.updated_at AS p_updated_at";
 
-/// A person read through a join, with `p_`-prefixed columns.
-#[derive(sqlx::FromRow)]
-pub(crate) struct PrefixedPersonRow {
-    p_id: i64,
-    p_email: String,
-    p_name: String,
-    p_role: String,
-    p_organisation_id: Option<i64>,
-    p_org_access: bool,
-    p_active: bool,
-    p_has_password: bool,
-    p_must_change_password: bool,
-    p_created_at: i64,
-    p_updated_at: i64,
+crate::record::record! {
+    /// A person read through a join, with `p_`-prefixed columns.
+    pub(crate) struct PrefixedPersonRow {
+        p_id: i64,
+        p_email: String,
+        p_name: String,
+        p_role: String,
+        p_organisation_id: Option<i64>,
+        p_org_access: bool,
+        p_active: bool,
+        p_has_password: bool,
+        p_must_change_password: bool,
+        p_created_at: i64,
+        p_updated_at: i64,
+    }
 }
 
 impl TryFrom<PrefixedPersonRow> for Person {
@@ -104,19 +106,20 @@ impl TryFrom<PrefixedPersonRow> for Person {
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct PersonRow {
-    pub(crate) id: i64,
-    pub(crate) email: String,
-    pub(crate) name: String,
-    pub(crate) role: String,
-    pub(crate) organisation_id: Option<i64>,
-    pub(crate) org_access: bool,
-    pub(crate) active: bool,
-    pub(crate) has_password: bool,
-    pub(crate) must_change_password: bool,
-    pub(crate) created_at: i64,
-    pub(crate) updated_at: i64,
+crate::record::record! {
+    pub(crate) struct PersonRow {
+        pub(crate) id: i64,
+        pub(crate) email: String,
+        pub(crate) name: String,
+        pub(crate) role: String,
+        pub(crate) organisation_id: Option<i64>,
+        pub(crate) org_access: bool,
+        pub(crate) active: bool,
+        pub(crate) has_password: bool,
+        pub(crate) must_change_password: bool,
+        pub(crate) created_at: i64,
+        pub(crate) updated_at: i64,
+    }
 }
 
 impl TryFrom<PersonRow> for Person {
@@ -140,13 +143,14 @@ impl TryFrom<PersonRow> for Person {
 
 pub(crate) const TEAM_COLS: &str = "id, name, description, created_at, updated_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct TeamRow {
-    id: i64,
-    name: String,
-    description: String,
-    created_at: i64,
-    updated_at: i64,
+crate::record::record! {
+    pub(crate) struct TeamRow {
+        id: i64,
+        name: String,
+        description: String,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<TeamRow> for Team {
@@ -164,12 +168,13 @@ impl TryFrom<TeamRow> for Team {
 
 pub(crate) const CATEGORY_COLS: &str = "id, name, parent_id, created_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CategoryRow {
-    id: i64,
-    name: String,
-    parent_id: Option<i64>,
-    created_at: i64,
+crate::record::record! {
+    pub(crate) struct CategoryRow {
+        id: i64,
+        name: String,
+        parent_id: Option<i64>,
+        created_at: i64,
+    }
 }
 
 impl TryFrom<CategoryRow> for Category {
@@ -188,30 +193,31 @@ pub(crate) const TICKET_COLS: &str = "id, number, ticket_type, subject, status, 
      priority, category_id, requester_id, organisation_id, team_id, assignee_id, channel, \
      created_at, updated_at, first_responded_at, resolved_at, closed_at, reopen_count, sla_due_at, rating";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct TicketRow {
-    pub(crate) id: i64,
-    number: i64,
-    ticket_type: String,
-    subject: String,
-    status: String,
-    impact: i64,
-    urgency: i64,
-    priority: i64,
-    category_id: Option<i64>,
-    requester_id: i64,
-    organisation_id: Option<i64>,
-    team_id: Option<i64>,
-    assignee_id: Option<i64>,
-    channel: String,
-    created_at: i64,
-    updated_at: i64,
-    first_responded_at: Option<i64>,
-    resolved_at: Option<i64>,
-    closed_at: Option<i64>,
-    reopen_count: i64,
-    sla_due_at: Option<i64>,
-    rating: Option<i64>,
+crate::record::record! {
+    pub(crate) struct TicketRow {
+        pub(crate) id: i64,
+        number: i64,
+        ticket_type: String,
+        subject: String,
+        status: String,
+        impact: i64,
+        urgency: i64,
+        priority: i64,
+        category_id: Option<i64>,
+        requester_id: i64,
+        organisation_id: Option<i64>,
+        team_id: Option<i64>,
+        assignee_id: Option<i64>,
+        channel: String,
+        created_at: i64,
+        updated_at: i64,
+        first_responded_at: Option<i64>,
+        resolved_at: Option<i64>,
+        closed_at: Option<i64>,
+        reopen_count: i64,
+        sla_due_at: Option<i64>,
+        rating: Option<i64>,
+    }
 }
 
 /// What each of [`TICKET_COLS`] holds, to read tickets many at a time
@@ -285,14 +291,15 @@ impl TicketRow {
 
 pub(crate) const MESSAGE_COLS: &str = "id, ticket_id, author_id, kind, body, created_at";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct MessageRow {
-    id: i64,
-    ticket_id: i64,
-    author_id: Option<i64>,
-    kind: String,
-    body: String,
-    created_at: i64,
+crate::record::record! {
+    pub(crate) struct MessageRow {
+        id: i64,
+        ticket_id: i64,
+        author_id: Option<i64>,
+        kind: String,
+        body: String,
+        created_at: i64,
+    }
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -312,16 +319,17 @@ impl TryFrom<MessageRow> for Message {
 pub(crate) const EVENT_COLS: &str =
     "id, ticket_id, actor_id, at, action, field, old_value, new_value";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct EventRow {
-    id: i64,
-    ticket_id: i64,
-    actor_id: Option<i64>,
-    at: i64,
-    action: String,
-    field: Option<String>,
-    old_value: Option<String>,
-    new_value: Option<String>,
+crate::record::record! {
+    pub(crate) struct EventRow {
+        id: i64,
+        ticket_id: i64,
+        actor_id: Option<i64>,
+        at: i64,
+        action: String,
+        field: Option<String>,
+        old_value: Option<String>,
+        new_value: Option<String>,
+    }
 }
 
 impl TryFrom<EventRow> for HistoryEntry {

@@ -89,13 +89,14 @@ fn state_parse(s: &str) -> Result<ClockState> {
     })
 }
 
-#[derive(sqlx::FromRow)]
-struct CalendarRow {
-    id: i64,
-    name: String,
-    definition: String,
-    created_at: i64,
-    updated_at: i64,
+crate::record::record! {
+    struct CalendarRow {
+        id: i64,
+        name: String,
+        definition: String,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<CalendarRow> for StoredCalendar {
@@ -111,20 +112,21 @@ impl TryFrom<CalendarRow> for StoredCalendar {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct PolicyRow {
-    id: i64,
-    name: String,
-    position: i64,
-    calendar_id: Option<i64>,
-    applies: String,
-    targets: String,
-    pause_in: String,
-    escalation: String,
-    warn_percent: i64,
-    is_default: bool,
-    created_at: i64,
-    updated_at: i64,
+crate::record::record! {
+    struct PolicyRow {
+        id: i64,
+        name: String,
+        position: i64,
+        calendar_id: Option<i64>,
+        applies: String,
+        targets: String,
+        pause_in: String,
+        escalation: String,
+        warn_percent: i64,
+        is_default: bool,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 const POLICY_COLS: &str = "id, name, position, calendar_id, applies, targets, pause_in, \

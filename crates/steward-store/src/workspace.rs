@@ -26,14 +26,15 @@ pub struct CannedResponse {
     pub updated_at: Timestamp,
 }
 
-#[derive(sqlx::FromRow)]
-struct CannedRow {
-    id: i64,
-    title: String,
-    body: String,
-    created_by: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
+crate::record::record! {
+    struct CannedRow {
+        id: i64,
+        title: String,
+        body: String,
+        created_by: Option<i64>,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl TryFrom<CannedRow> for CannedResponse {

@@ -1,0 +1,700 @@
+//! The SQLite writer: the one connection that writes, and the write transactions
+//! ([`WriteTx`]) that take turns on it, several of them committed together.
+//!
+//! SQLite lets one connection write at a time, so every write transaction of the process waits
+//! its turn for this connection. It is opened with rusqlite, not sqlx: sqlx runs an SQLite
+//! connection on a thread of its own and every statement is a round trip to it, which on a
+//! ticket creation of twenty statements cost more than SQLite's own work (the kernel switching
+//! threads took 60 % of the time under load). Here a transaction runs its statements on the
+//! asking task's thread, one after another, each prepared once per connection and kept.
+//!
+//! **Group commit.** A transaction that commits while others wait for their turn does not
+//! commit alone: it releases its savepoint, hands the connection to the next, and waits for the
+//! group's `COMMIT`, which the last of the group (the one that finds nobody waiting, or the
+//! group full) runs for all. A transaction joining an open group runs inside a savepoint, so its
+//! failure undoes only its own statements. Nobody is told their transaction committed before
+//! the `COMMIT` that holds it did; if that `COMMIT` fails, every member is told so. Readers
+//! see a group's writes when it commits, as they would see each transaction's.
+//!
+//! Whoever leaves a group open relies on someone to close it: each member waiting for the
+//! `COMMIT` also queues for the connection and closes its own group if it is still open when
+//! its turn comes; a waiter or member that gives up (a dropped request) closes the group if the
+//! connection is free.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use serde_json::Value;
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
+
+use crate::conn::Cells;
+use crate::query::{Arg, Query};
+use crate::raw::{bind, blocking, scan};
+use crate::record::Record;
+use crate::transfer::Kind;
+use crate::{Result, StoreError};
+
+/// At most this many transactions commit together.
+const MAX_MEMBERS: usize = 64;
+/// A group open this long commits at the next chance, however many wait.
+const MAX_AGE: Duration = Duration::from_millis(20);
+/// How long a statement inside a transaction waits for another process's lock (rare: in WAL mode
+/// only the start of a write transaction waits for other writers).
+const IN_TX_BUSY: Duration = Duration::from_secs(1);
+/// How long the start of a transaction waits, asynchronously, for another process to finish
+/// writing (a `steward` command run beside the server).
+const BEGIN_BUSY: Duration = Duration::from_secs(10);
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
+/// What a group's `COMMIT` came to, as told to its members.
+type Outcome = std::result::Result<(), (i64, String)>;
+
+/// The writer of one SQLite database.
+pub(crate) struct Writer {
+    state: Arc<Mutex<State>>,
+    /// Transactions waiting for their turn (members waiting for their group's commit are not
+    /// counted: a group is left open only for someone who will add to it).
+    waiting: AtomicUsize,
+    acquire_timeout: Duration,
+}
+
+struct State {
+    /// `None` once the store is closed. (A mutex only so that the state may be shared between
+    /// threads: whoever holds the state's lock is the only one to touch it.)
+    db: StdMutex<Option<Connection>>,
+    /// The transaction open on the connection, with the members waiting for its commit.
+    group: Option<Group>,
+    groups: u64,
+}
+
+struct Group {
+    seq: u64,
+    /// Transactions that have committed into it and wait for its `COMMIT`.
+    members: usize,
+    opened: Instant,
+    done: watch::Sender<Option<Outcome>>,
+}
+
+fn closed() -> StoreError {
+    StoreError::Database(sqlx::Error::PoolClosed)
+}
+
+impl State {
+    fn db(&self) -> StdGuard<'_, Option<Connection>> {
+        self.db.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn with_db<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        let db = self.db();
+        f(db.as_ref().ok_or_else(closed)?)
+    }
+
+    /// Whether SQLite has no transaction open (it rolls one back by itself on some errors).
+    fn autocommit(&self) -> bool {
+        self.db().as_ref().is_none_or(Connection::is_autocommit)
+    }
+
+    /// Commits the open group, if any, and tells its members.
+    fn finish(&mut self) -> Result<()> {
+        let Some(g) = self.group.take() else {
+            return Ok(());
+        };
+        let r = self.with_db(|db| Ok(db.execute_batch("COMMIT")?));
+        if r.is_err() && !self.autocommit() {
+            let _ = self.with_db(|db| Ok(db.execute_batch("ROLLBACK")?));
+        }
+        g.done.send_replace(Some(outcome(&r)));
+        r
+    }
+
+    /// The open transaction was lost (SQLite rolled it back after an error): its members are
+    /// told their commit failed.
+    fn lose_group(&mut self, why: &StoreError) {
+        if let Some(g) = self.group.take() {
+            g.done.send_replace(Some(Err(code_and_message(why))));
+        }
+        if !self.autocommit() {
+            let _ = self.with_db(|db| Ok(db.execute_batch("ROLLBACK")?));
+        }
+    }
+}
+
+fn code_and_message(e: &StoreError) -> (i64, String) {
+    match e {
+        StoreError::Sqlite { code, message } => (*code, message.clone()),
+        other => (1, other.to_string()),
+    }
+}
+
+fn outcome(r: &Result<()>) -> Outcome {
+    r.as_ref().map(|_| ()).map_err(code_and_message)
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy)
+}
+
+impl Writer {
+    /// Opens (creating if missing) the database file for writing, in WAL mode.
+    pub(crate) fn open(path: &str, acquire_timeout: Duration) -> Result<Writer> {
+        use rusqlite::OpenFlags;
+        let db = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        db.busy_timeout(BEGIN_BUSY)?;
+        // The page cache: 32 MB for the writer (each reader has 8 MB).
+        db.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = memory; PRAGMA cache_size = -32000;",
+        )?;
+        db.busy_timeout(IN_TX_BUSY)?;
+        db.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Writer {
+            state: Arc::new(Mutex::new(State {
+                db: StdMutex::new(Some(db)),
+                group: None,
+                groups: 0,
+            })),
+            waiting: AtomicUsize::new(0),
+            acquire_timeout,
+        })
+    }
+
+    /// Waits for the connection and begins a transaction (or joins the open group's).
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<WriteTx> {
+        let waiter = Waiter::new(self);
+        let guard =
+            match tokio::time::timeout(self.acquire_timeout, self.state.clone().lock_owned()).await
+            {
+                Ok(g) => g,
+                Err(_) => return Err(StoreError::Database(sqlx::Error::PoolTimedOut)),
+            };
+        waiter.served();
+        let mut tx = WriteTx {
+            guard: Some(guard),
+            writer: self.clone(),
+            savepoint: false,
+            lost: false,
+        };
+        tx.start().await?;
+        Ok(tx)
+    }
+
+    /// Waits for the `COMMIT` of group `seq`, closing it when this member's turn comes first.
+    async fn wait_for_group(
+        self: &Arc<Self>,
+        seq: u64,
+        done: watch::Receiver<Option<Outcome>>,
+    ) -> Result<()> {
+        let mut told = done.clone();
+        let mut leaving = Leaving {
+            writer: self,
+            seq,
+            armed: true,
+        };
+        let decided = tokio::select! {
+            biased;
+            r = told.wait_for(Option::is_some) => r.map(|o| o.clone()).ok().flatten(),
+            mut g = self.state.clone().lock_owned() => {
+                if g.group.as_ref().is_some_and(|g| g.seq == seq) {
+                    leaving.armed = false;
+                    return g.finish();
+                }
+                drop(g);
+                // Finished by someone else, who told the group before letting go.
+                done.borrow().clone()
+            }
+        };
+        leaving.armed = false;
+        match decided {
+            Some(Ok(())) => Ok(()),
+            Some(Err((code, message))) => Err(StoreError::Sqlite { code, message }),
+            None => Err(closed()),
+        }
+    }
+
+    /// Commits any open group and closes the connection; later writes fail.
+    pub(crate) async fn close(&self) {
+        let mut g = self.state.lock().await;
+        let _ = g.finish();
+        g.db().take();
+    }
+
+    /// 1 if the connection is free, 0 if a transaction holds it.
+    pub(crate) fn idle(&self) -> u32 {
+        u32::from(self.state.try_lock().is_ok())
+    }
+
+    /// Commits an open group if nobody holds or waits for the connection (called by whoever gives
+    /// up waiting, so that no group is left open with nobody to close it).
+    fn close_if_idle(&self, seq: Option<u64>) {
+        if let Ok(mut g) = self.state.try_lock() {
+            let open = g.group.as_ref().map(|g| g.seq);
+            if open.is_some() && (seq.is_none() || seq == open) {
+                let _ = g.finish();
+            }
+        }
+    }
+}
+
+/// Counts a transaction waiting for its turn; if it gives up, closes a group left open for it.
+struct Waiter<'a> {
+    writer: &'a Writer,
+    served: bool,
+}
+
+impl<'a> Waiter<'a> {
+    fn new(writer: &'a Writer) -> Self {
+        writer.waiting.fetch_add(1, Ordering::AcqRel);
+        Waiter {
+            writer,
+            served: false,
+        }
+    }
+    fn served(mut self) {
+        self.served = true;
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        self.writer.waiting.fetch_sub(1, Ordering::AcqRel);
+        if !self.served {
+            self.writer.close_if_idle(None);
+        }
+    }
+}
+
+/// A member that stops waiting for its group's commit (a dropped request) closes the group if
+/// the connection is free.
+struct Leaving<'a> {
+    writer: &'a Writer,
+    seq: u64,
+    armed: bool,
+}
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.writer.close_if_idle(Some(self.seq));
+        }
+    }
+}
+
+/// A write transaction on SQLite: holds the writer's connection from [`Writer::begin`] until it
+/// commits or is dropped (which rolls back its own statements).
+pub(crate) struct WriteTx {
+    /// `None` once committed.
+    guard: Option<OwnedMutexGuard<State>>,
+    writer: Arc<Writer>,
+    /// Inside a savepoint: joined a group others had committed into.
+    savepoint: bool,
+    /// SQLite rolled the transaction back after an error: nothing more may run in it.
+    lost: bool,
+}
+
+impl WriteTx {
+    fn state(&mut self) -> &mut State {
+        // Held from `begin` until `commit` takes it, and `commit` consumes `self`.
+        #[allow(clippy::expect_used)]
+        self.guard
+            .as_mut()
+            .expect("a write transaction holds the writer")
+    }
+
+    /// Begins SQLite's transaction, or joins the open group inside a savepoint.
+    async fn start(&mut self) -> Result<()> {
+        let st = self.state();
+        if let Some(g) = &st.group {
+            let join = g.members > 0;
+            if join {
+                st.with_db(|db| Ok(db.execute_batch("SAVEPOINT steward_member")?))?;
+            }
+            self.savepoint = join;
+            return Ok(());
+        }
+        if !st.autocommit() {
+            // Left inside a transaction by a failure nothing noticed: start clean.
+            tracing::warn!("rolling back a transaction left open on the SQLite writer");
+            st.with_db(|db| Ok(db.execute_batch("ROLLBACK")?))?;
+        }
+        // BEGIN IMMEDIATE takes the write lock up front, so a transaction that reads before it
+        // writes cannot fail half-way because another process wrote in between. While another
+        // process holds the lock, wait without holding up the thread.
+        let deadline = Instant::now() + BEGIN_BUSY;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let r = st.with_db(|db| {
+                db.busy_timeout(Duration::ZERO)?;
+                let r = db.execute_batch("BEGIN IMMEDIATE");
+                db.busy_timeout(IN_TX_BUSY)?;
+                Ok(r)
+            })?;
+            match r {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        st.groups += 1;
+        st.group = Some(Group {
+            seq: st.groups,
+            members: 0,
+            opened: Instant::now(),
+            done: watch::channel(None).0,
+        });
+        Ok(())
+    }
+
+    /// Runs `f` on the connection. If SQLite rolled the whole transaction back on the way (a full
+    /// disk, an I/O error), the transaction and its group are lost and nothing more runs in it.
+    fn run<R>(&mut self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        if self.lost {
+            return Err(StoreError::Sqlite {
+                code: 1,
+                message: "the transaction was rolled back after an earlier error".into(),
+            });
+        }
+        let st = self.state();
+        let r = st.with_db(f);
+        if let Err(e) = &r {
+            if st.group.is_some() && st.autocommit() {
+                st.lose_group(e);
+                self.lost = true;
+            }
+        }
+        r
+    }
+
+    pub(crate) fn fetch_all<T: Record>(&mut self, q: &Query) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.fetch_each(q, |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    pub(crate) fn fetch_optional<T: Record>(&mut self, q: &Query) -> Result<Option<T>> {
+        self.run(|db| {
+            let mut stmt = db.prepare_cached(&q.sql)?;
+            bind(&mut stmt, &q.args)?;
+            let mut rows = stmt.raw_query();
+            match rows.next()? {
+                Some(row) => Ok(Some(T::from_raw(row)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    pub(crate) fn fetch_each<T: Record>(
+        &mut self,
+        q: &Query,
+        mut each: impl FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        self.run(|db| {
+            let mut stmt = db.prepare_cached(&q.sql)?;
+            bind(&mut stmt, &q.args)?;
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next()? {
+                each(T::from_raw(row)?)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Many rows of cells (see [`crate::Conn::fetch_each_row`]), without holding up other tasks.
+    pub(crate) fn fetch_each_row(
+        &mut self,
+        q: &Query,
+        columns: usize,
+        each: &mut (dyn FnMut(&Cells) -> Result<()> + Send),
+    ) -> Result<()> {
+        blocking(|| self.run(|db| scan(db, q, columns, each)))
+    }
+
+    pub(crate) fn execute(&mut self, q: &Query) -> Result<u64> {
+        self.run(|db| {
+            let mut stmt = db.prepare_cached(&q.sql)?;
+            bind(&mut stmt, &q.args)?;
+            Ok(stmt.raw_execute()? as u64)
+        })
+    }
+
+    /// `sql` once per row of arguments, on one prepared statement, without holding up other tasks.
+    pub(crate) fn execute_each(&mut self, sql: &str, rows: &[Vec<Arg>]) -> Result<u64> {
+        blocking(|| {
+            self.run(|db| {
+                let mut stmt = db.prepare_cached(sql)?;
+                let mut changed = 0u64;
+                for args in rows {
+                    bind(&mut stmt, args)?;
+                    changed += stmt.raw_execute()? as u64;
+                }
+                Ok(changed)
+            })
+        })
+    }
+
+    /// Several statements without arguments (migrations), without holding up other tasks.
+    pub(crate) fn execute_script(&mut self, sql: &str) -> Result<()> {
+        blocking(|| self.run(|db| Ok(db.execute_batch(sql)?)))
+    }
+
+    /// Rows of any shape as JSON values (see [`crate::Conn::fetch_each_values`]).
+    pub(crate) fn fetch_each_values(
+        &mut self,
+        q: &Query,
+        kinds: &[Kind],
+        each: &mut (dyn FnMut(Vec<Value>) -> Result<()> + Send),
+    ) -> Result<()> {
+        use rusqlite::types::ValueRef;
+        blocking(|| {
+            self.run(|db| {
+                let mut stmt = db.prepare(&q.sql)?;
+                bind(&mut stmt, &q.args)?;
+                let mut rows = stmt.raw_query();
+                while let Some(row) = rows.next()? {
+                    let mut v = Vec::with_capacity(kinds.len());
+                    for (i, k) in kinds.iter().enumerate() {
+                        v.push(match (k, row.get_ref(i)?) {
+                            (_, ValueRef::Null) => Value::Null,
+                            (Kind::Bool, ValueRef::Integer(n)) => Value::Bool(n != 0),
+                            (Kind::Blob, ValueRef::Blob(b) | ValueRef::Text(b)) => {
+                                crate::transfer::blob_value(b)
+                            }
+                            (_, ValueRef::Integer(n)) => Value::from(n),
+                            (_, ValueRef::Real(f)) => Value::from(f),
+                            (_, ValueRef::Text(t)) => Value::from(String::from_utf8_lossy(t)),
+                            (_, ValueRef::Blob(b)) => crate::transfer::blob_value(b),
+                        });
+                    }
+                    each(v)?;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    /// Commits: at once if nobody waits for the writer, else into the group, returning when the
+    /// group's `COMMIT` has run.
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        if self.lost {
+            return self.run(|_| Ok(()));
+        }
+        if self.savepoint {
+            self.run(|db| Ok(db.execute_batch("RELEASE steward_member")?))?;
+            self.savepoint = false;
+        }
+        let writer = self.writer.clone();
+        let Some(mut guard) = self.guard.take() else {
+            return Ok(());
+        };
+        let Some(g) = guard.group.as_mut() else {
+            return Err(closed());
+        };
+        g.members += 1;
+        let full = g.members >= MAX_MEMBERS || g.opened.elapsed() >= MAX_AGE;
+        if !full && writer.waiting.load(Ordering::Acquire) > 0 {
+            let (seq, done) = (g.seq, g.done.subscribe());
+            drop(guard);
+            return writer.wait_for_group(seq, done).await;
+        }
+        guard.finish()
+    }
+}
+
+impl Drop for WriteTx {
+    /// Rolls back what this transaction did (only that: other members' work in its group stays).
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else {
+            return;
+        };
+        let st = &mut *guard;
+        if self.lost || st.group.is_none() {
+            return;
+        }
+        if self.savepoint {
+            let undone = st.with_db(|db| {
+                Ok(db.execute_batch("ROLLBACK TO steward_member; RELEASE steward_member")?)
+            });
+            if let Err(e) = undone {
+                st.lose_group(&e);
+                return;
+            }
+            if self.writer.waiting.load(Ordering::Acquire) == 0 {
+                let _ = st.finish();
+            }
+        } else {
+            // The first of its group: nobody else's work is in the transaction.
+            let _ = st.with_db(|db| Ok(db.execute_batch("ROLLBACK")?));
+            st.group = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::query::q;
+    use crate::{Store, StoreOptions};
+
+    async fn store(name: &str) -> (Store, std::path::PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("steward-writer-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&Store::sqlite_url_for_dir(&dir), &StoreOptions::default())
+            .await
+            .unwrap();
+        let mut c = store.write().await.unwrap();
+        c.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)")
+            .await
+            .unwrap();
+        c.commit().await.unwrap();
+        (store, dir)
+    }
+
+    async fn values(store: &Store) -> Vec<String> {
+        let mut c = store.read().await.unwrap();
+        let rows: Vec<(String,)> = c.fetch_all(q("SELECT v FROM t ORDER BY v")).await.unwrap();
+        rows.into_iter().map(|r| r.0).collect()
+    }
+
+    async fn until_waiting(w: &Writer, n: usize) {
+        for _ in 0..5000 {
+            if w.waiting.load(Ordering::Acquire) == n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        panic!("never {n} waiting");
+    }
+
+    async fn transactions(w: &Writer) -> u64 {
+        w.state.lock().await.groups
+    }
+
+    /// A transaction that commits while another waits joins a group: readers do not see it, and
+    /// its commit does not return, until the group's COMMIT; the next member's failure undoes only
+    /// that member's statements.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_waits_for_its_group_and_a_failed_member_undoes_only_itself() {
+        let (store, dir) = store("group").await;
+        let w = store.sqlite_writer().unwrap().clone();
+        let before = transactions(&w).await;
+
+        let mut first = store.write().await.unwrap();
+        first
+            .execute(q("INSERT INTO t (v) VALUES ('first')"))
+            .await
+            .unwrap();
+        let (inside_tx, inside) = tokio::sync::oneshot::channel();
+        let (go, go_rx) = tokio::sync::oneshot::channel::<()>();
+        let s2 = store.clone();
+        let second = tokio::spawn(async move {
+            let mut c = s2.write().await.unwrap();
+            c.execute(q("INSERT INTO t (v) VALUES ('second')"))
+                .await
+                .unwrap();
+            inside_tx.send(()).unwrap();
+            go_rx.await.unwrap();
+            let again = c.execute(q("INSERT INTO t (v) VALUES ('first')")).await;
+            assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+            // Dropped: rolls back its own insert.
+        });
+        until_waiting(&w, 1).await;
+        let committing = tokio::spawn(first.commit());
+        inside.await.unwrap();
+        assert!(
+            values(&store).await.is_empty(),
+            "seen before the group committed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            !committing.is_finished(),
+            "told committed before the group was"
+        );
+        go.send(()).unwrap();
+        committing.await.unwrap().unwrap();
+        second.await.unwrap();
+        assert_eq!(values(&store).await, ["first"]);
+        assert_eq!(
+            transactions(&w).await,
+            before + 1,
+            "one transaction for both"
+        );
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A member that stops waiting for its group (its request dropped) is still committed, by
+    /// the next member.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_member_that_stops_waiting_is_still_committed() {
+        let (store, dir) = store("leave").await;
+        let w = store.sqlite_writer().unwrap().clone();
+        let mut first = store.write().await.unwrap();
+        first
+            .execute(q("INSERT INTO t (v) VALUES ('first')"))
+            .await
+            .unwrap();
+        let s2 = store.clone();
+        let second = tokio::spawn(async move {
+            let mut c = s2.write().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            c.execute(q("INSERT INTO t (v) VALUES ('second')"))
+                .await
+                .unwrap();
+            c.commit().await.unwrap();
+        });
+        until_waiting(&w, 1).await;
+        // Gives up at once: it has committed into the group, which is still open.
+        let gave_up = tokio::time::timeout(Duration::from_millis(1), first.commit()).await;
+        assert!(gave_up.is_err());
+        second.await.unwrap();
+        assert_eq!(values(&store).await, ["first", "second"]);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Many writers at once: every commit that returns is there, in fewer transactions than
+    /// writers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_writers_commit_in_groups() {
+        let (store, dir) = store("many").await;
+        let w = store.sqlite_writer().unwrap().clone();
+        let before = transactions(&w).await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..200 {
+            let s = store.clone();
+            tasks.spawn(async move {
+                let mut c = s.write().await.unwrap();
+                c.execute(q("INSERT INTO t (v) VALUES ($1)").bind(format!("v{i:03}")))
+                    .await
+                    .unwrap();
+                tokio::task::yield_now().await;
+                c.commit().await.unwrap();
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            r.unwrap();
+        }
+        let got = values(&store).await;
+        assert_eq!(got.len(), 200);
+        let used = transactions(&w).await - before;
+        assert!(used < 200, "{used} transactions for 200 writers");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
