@@ -2,10 +2,11 @@
 //! store is defined once on it.
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Database, Postgres, Sqlite, Transaction};
+use sqlx::{Database, Postgres, Transaction};
 
 use crate::open::Backend;
 use crate::query::{Arg, Query};
+use crate::reader::ReadConn;
 pub(crate) use crate::record::Record;
 use crate::writer::WriteTx;
 use crate::Result;
@@ -80,8 +81,8 @@ impl Cells<'_, '_> {
 }
 
 enum Inner {
-    /// A reader, or a snapshot, through sqlx.
-    Sqlite(Hold<Sqlite>),
+    /// A reader, or a snapshot ([`crate::reader`]).
+    SqliteRead(ReadConn),
     /// A write transaction on SQLite's one writer ([`crate::writer`]).
     SqliteWrite(WriteTx),
     Postgres(Hold<Postgres>),
@@ -109,14 +110,9 @@ macro_rules! bind_all {
 }
 
 impl Conn {
-    pub(crate) fn sqlite_conn(c: PoolConnection<Sqlite>) -> Self {
+    pub(crate) fn sqlite_read(r: ReadConn) -> Self {
         Conn {
-            inner: Inner::Sqlite(Hold::Conn(c)),
-        }
-    }
-    pub(crate) fn sqlite_tx(t: Transaction<'static, Sqlite>) -> Self {
-        Conn {
-            inner: Inner::Sqlite(Hold::Tx(t)),
+            inner: Inner::SqliteRead(r),
         }
     }
     pub(crate) fn sqlite_write(t: WriteTx) -> Self {
@@ -138,7 +134,7 @@ impl Conn {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         match self.inner {
-            Inner::Sqlite(_) | Inner::SqliteWrite(_) => Backend::Sqlite,
+            Inner::SqliteRead(_) | Inner::SqliteWrite(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
         }
     }
@@ -146,7 +142,7 @@ impl Conn {
     /// Makes a transaction's writes permanent (a no-op for a plain connection).
     pub async fn commit(self) -> Result<()> {
         match self.inner {
-            Inner::Sqlite(h) => h.commit().await,
+            Inner::SqliteRead(mut r) => r.end(),
             Inner::SqliteWrite(t) => t.commit().await,
             Inner::Postgres(h) => h.commit().await,
         }
@@ -155,12 +151,7 @@ impl Conn {
     pub(crate) async fn fetch_all<T: Record>(&mut self, q: Query) -> Result<Vec<T>> {
         let Query { sql, args } = q;
         match &mut self.inner {
-            Inner::Sqlite(h) => bind_all!(sqlx::query::<Sqlite>(&sql), args)
-                .fetch_all(h.conn())
-                .await?
-                .iter()
-                .map(T::from_sqlite)
-                .collect(),
+            Inner::SqliteRead(r) => r.fetch_all(&Query { sql, args }),
             Inner::SqliteWrite(t) => t.fetch_all(&Query { sql, args }),
             Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
                 .fetch_all(h.conn())
@@ -181,12 +172,7 @@ impl Conn {
         use futures_util::TryStreamExt;
         let Query { sql, args } = q;
         match &mut self.inner {
-            Inner::Sqlite(h) => {
-                let mut rows = bind_all!(sqlx::query::<Sqlite>(&sql), args).fetch(h.conn());
-                while let Some(r) = rows.try_next().await? {
-                    each(T::from_sqlite(&r)?)?;
-                }
-            }
+            Inner::SqliteRead(r) => r.fetch_each(&Query { sql, args }, each)?,
             Inner::SqliteWrite(t) => t.fetch_each(&Query { sql, args }, each)?,
             Inner::Postgres(h) => {
                 let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
@@ -211,7 +197,7 @@ impl Conn {
         use sqlx::Row;
         let columns = kinds.len().min(MAX_CELLS);
         match &mut self.inner {
-            Inner::Sqlite(h) => crate::raw::each_row(h.conn(), &q, columns, &mut each).await,
+            Inner::SqliteRead(r) => r.fetch_each_row(&q, columns, &mut each),
             Inner::SqliteWrite(t) => t.fetch_each_row(&q, columns, &mut each),
             Inner::Postgres(h) => {
                 let Query { sql, args } = q;
@@ -269,30 +255,7 @@ impl Conn {
         let Query { sql, args } = q;
         match &mut self.inner {
             Inner::SqliteWrite(t) => t.fetch_each_values(&Query { sql, args }, kinds, each)?,
-            Inner::Sqlite(h) => {
-                let mut rows = bind_all!(sqlx::query::<Sqlite>(&sql), args).fetch(h.conn());
-                while let Some(r) = rows.try_next().await? {
-                    let mut v = Vec::with_capacity(kinds.len());
-                    for (i, k) in kinds.iter().enumerate() {
-                        v.push(match k {
-                            Kind::Int => r
-                                .try_get::<Option<i64>, _>(i)?
-                                .map_or(Value::Null, Value::from),
-                            // SQLite keeps booleans as integers.
-                            Kind::Bool => r
-                                .try_get::<Option<i64>, _>(i)?
-                                .map_or(Value::Null, |b| Value::Bool(b != 0)),
-                            Kind::Text => r
-                                .try_get::<Option<String>, _>(i)?
-                                .map_or(Value::Null, Value::from),
-                            Kind::Blob => r
-                                .try_get::<Option<Vec<u8>>, _>(i)?
-                                .map_or(Value::Null, |b| blob_value(&b)),
-                        });
-                    }
-                    each(v)?;
-                }
-            }
+            Inner::SqliteRead(r) => r.fetch_each_values(&Query { sql, args }, kinds, each)?,
             Inner::Postgres(h) => {
                 let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
                 while let Some(r) = rows.try_next().await? {
@@ -323,12 +286,7 @@ impl Conn {
     pub(crate) async fn fetch_optional<T: Record>(&mut self, q: Query) -> Result<Option<T>> {
         let Query { sql, args } = q;
         match &mut self.inner {
-            Inner::Sqlite(h) => bind_all!(sqlx::query::<Sqlite>(&sql), args)
-                .fetch_optional(h.conn())
-                .await?
-                .as_ref()
-                .map(T::from_sqlite)
-                .transpose(),
+            Inner::SqliteRead(r) => r.fetch_optional(&Query { sql, args }),
             Inner::SqliteWrite(t) => t.fetch_optional(&Query { sql, args }),
             Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
                 .fetch_optional(h.conn())
@@ -350,10 +308,7 @@ impl Conn {
     pub(crate) async fn execute(&mut self, q: Query) -> Result<u64> {
         let Query { sql, args } = q;
         Ok(match &mut self.inner {
-            Inner::Sqlite(h) => bind_all!(sqlx::query::<Sqlite>(&sql), args)
-                .execute(h.conn())
-                .await?
-                .rows_affected(),
+            Inner::SqliteRead(r) => r.execute(&Query { sql, args })?,
             Inner::SqliteWrite(t) => t.execute(&Query { sql, args })?,
             Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
                 .execute(h.conn())
@@ -365,9 +320,7 @@ impl Conn {
     /// Runs several statements without arguments (migrations).
     pub(crate) async fn execute_script(&mut self, sql: &str) -> Result<()> {
         match &mut self.inner {
-            Inner::Sqlite(h) => {
-                sqlx::raw_sql(sql).execute(h.conn()).await?;
-            }
+            Inner::SqliteRead(r) => r.execute_script(sql)?,
             Inner::SqliteWrite(t) => t.execute_script(sql)?,
             Inner::Postgres(h) => {
                 sqlx::raw_sql(sql).execute(h.conn()).await?;

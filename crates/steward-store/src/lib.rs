@@ -13,6 +13,7 @@ mod migrate;
 mod open;
 mod query;
 mod raw;
+mod reader;
 mod record;
 mod rows;
 mod writer;

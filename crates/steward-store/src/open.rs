@@ -5,10 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
 
+use crate::reader::Readers;
 use crate::writer::Writer;
 use crate::{Conn, Result, StoreError};
 
@@ -56,7 +54,7 @@ enum Pools {
     /// SQLite allows one writer at a time: one connection writes ([`Writer`]), and write
     /// transactions queue for it in the process instead of failing with "database is locked".
     Sqlite {
-        read: SqlitePool,
+        read: Arc<Readers>,
         write: Arc<Writer>,
     },
     Postgres(PgPool),
@@ -116,26 +114,17 @@ impl Store {
                 )));
             }
         }
-        let base = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            .pragma("temp_store", "memory");
-        // Page caches: 32 MB for the one writer, 8 MB for each reader (the operating system's
-        // file cache serves the rest), so memory stays small however many readers there are.
-        // The writer connects first, so the file exists and WAL mode is set before readers arrive.
+        // The writer connects first, so the file exists and WAL mode is set before readers arrive
+        // (they connect as they are needed).
         let write = Arc::new(Writer::open(
             path,
             opts.acquire_timeout.max(Duration::from_secs(30)),
         )?);
-        let read = SqlitePoolOptions::new()
-            .max_connections(opts.max_connections)
-            .acquire_timeout(opts.acquire_timeout)
-            .connect_with(base.read_only(true).pragma("cache_size", "-8000"))
-            .await?;
+        let read = Arc::new(Readers::new(
+            path,
+            opts.max_connections,
+            opts.acquire_timeout,
+        ));
         Ok(Store {
             pools: Pools::Sqlite { read, write },
         })
@@ -168,7 +157,7 @@ impl Store {
     /// A connection for reading (no transaction).
     pub async fn read(&self) -> Result<Conn> {
         Ok(match &self.pools {
-            Pools::Sqlite { read, .. } => Conn::sqlite_conn(read.acquire().await?),
+            Pools::Sqlite { read, .. } => Conn::sqlite_read(read.acquire().await?),
             Pools::Postgres(p) => Conn::pg_conn(p.acquire().await?),
         })
     }
@@ -196,16 +185,15 @@ impl Store {
     /// A read-only transaction that sees the database as it is now for as long as it is held,
     /// whatever is written meanwhile (for exports and backups while Steward serves).
     pub async fn snapshot(&self) -> Result<Conn> {
-        // Begun in a task of its own, as in `write` (and so that the future is `Send`).
+        // On PostgreSQL begun in a task of its own, as in `write` (and so that the future is
+        // `Send`).
         let began = |_: tokio::task::JoinError| StoreError::Database(sqlx::Error::WorkerCrashed);
         Ok(match &self.pools {
             // A deferred transaction on a WAL database keeps the snapshot of its first read.
             Pools::Sqlite { read, .. } => {
-                let pool = read.clone();
-                let tx = tokio::spawn(async move { pool.begin().await })
-                    .await
-                    .map_err(began)??;
-                Conn::sqlite_tx(tx)
+                let mut r = read.acquire().await?;
+                r.begin()?;
+                Conn::sqlite_read(r)
             }
             Pools::Postgres(p) => {
                 let pool = p.clone();
@@ -259,7 +247,15 @@ impl Store {
         }
         match &self.pools {
             Pools::Sqlite { read, write } => vec![
-                stats("sqlite_read", read),
+                {
+                    let (size, idle, max) = read.stats();
+                    PoolStats {
+                        name: "sqlite_read",
+                        size,
+                        idle,
+                        max,
+                    }
+                },
                 PoolStats {
                     name: "sqlite_write",
                     size: 1,
@@ -287,7 +283,7 @@ impl Store {
     pub async fn close(&self) {
         match &self.pools {
             Pools::Sqlite { read, write } => {
-                read.close().await;
+                read.close();
                 write.close().await;
             }
             Pools::Postgres(p) => p.close().await,

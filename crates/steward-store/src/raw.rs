@@ -1,53 +1,95 @@
-//! SQLite straight through rusqlite: the helpers the writer ([`crate::writer`]) runs its
-//! statements with, and reading a reader's rows on the asking thread, for the few queries that
-//! read a million rows (a year's report, every open ticket's clocks).
+//! Statements on SQLite through rusqlite, shared by the writer ([`crate::writer`]) and the readers
+//! ([`crate::reader`]): binding `$1`-style arguments, decoding rows into [`Record`]s or cells, and
+//! SQLite's errors as the store's.
 //!
-//! sqlx runs each SQLite connection on a thread of its own and hands every row to the asking task
-//! through a channel: each value of each row is copied into a new allocation on that thread, freed
-//! on another, and each hand-over may wake a thread. That costs several times what SQLite takes to
-//! read the row (a year's report at a million tickets: 0.5 s in SQLite, 6 s through sqlx).
-//! Here the asking task takes the reader's connection from sqlx's thread for the whole statement
-//! ([`sqlx::sqlite::SqliteConnection::lock_handle`], made for this) and steps through it with
-//! rusqlite on the same handle, so rows never cross threads.
-//!
-//! This is the one module of Steward with `unsafe` code: one call that wraps the handle sqlx opened.
+//! Every statement runs on the asking task's thread. (sqlx, which Steward used for SQLite before,
+//! runs each connection on a thread of its own and makes every statement and every row a round
+//! trip to it: for a ticket creation of twenty statements, or a report of a million rows, the
+//! trips cost several times SQLite's own work.) What may read or write many rows runs through
+//! [`blocking`], so that other tasks move to another thread meanwhile.
 
-#![allow(unsafe_code)]
-
-use sqlx::sqlite::SqliteConnection;
+use rusqlite::Connection;
+use serde_json::Value;
 
 use crate::conn::{Cell, Cells, MAX_CELLS};
 use crate::query::{Arg, Query};
+use crate::record::Record;
+use crate::transfer::Kind;
 use crate::{Result, StoreError};
 
-/// Runs `f` on the connection's SQLite handle, as a rusqlite connection, on this thread: the only
-/// `unsafe` of Steward.
-async fn with_handle<R>(
-    conn: &mut SqliteConnection,
-    f: impl FnOnce(&rusqlite::Connection) -> Result<R>,
-) -> Result<R> {
-    let mut locked = conn.lock_handle().await?;
-    let handle = locked.as_raw_handle();
-    let out = blocking(|| {
-        // SAFETY: `locked` keeps sqlx's worker thread off this handle (no FFI call on it or on
-        // its statements) until it is dropped, which is after `db`: the handle is valid and ours
-        // alone for `db`'s life. `from_handle` does not close the handle when `db` is dropped;
-        // the statements `f` prepares are finalized when they are dropped, inside `f`.
-        let db = unsafe { rusqlite::Connection::from_handle(handle.as_ptr()) }?;
-        f(&db)
-    });
-    drop(locked);
-    out
+/// The rows of `q`, each decoded as `T`, to `each`.
+pub(crate) fn fetch_each<T: Record>(
+    db: &Connection,
+    q: &Query,
+    mut each: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = db.prepare_cached(&q.sql)?;
+    bind(&mut stmt, &q.args)?;
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next()? {
+        each(T::from_raw(row)?)?;
+    }
+    Ok(())
 }
 
-/// Runs `q` and gives `each` every row as `columns` cells, in order.
-pub(crate) async fn each_row(
-    conn: &mut SqliteConnection,
+/// The first row of `q`, if any.
+pub(crate) fn fetch_optional<T: Record>(db: &Connection, q: &Query) -> Result<Option<T>> {
+    let mut stmt = db.prepare_cached(&q.sql)?;
+    bind(&mut stmt, &q.args)?;
+    let mut rows = stmt.raw_query();
+    match rows.next()? {
+        Some(row) => Ok(Some(T::from_raw(row)?)),
+        None => Ok(None),
+    }
+}
+
+/// Runs `q`; the rows it changed.
+pub(crate) fn execute(db: &Connection, q: &Query) -> Result<u64> {
+    let mut stmt = db.prepare_cached(&q.sql)?;
+    bind(&mut stmt, &q.args)?;
+    Ok(stmt.raw_execute()? as u64)
+}
+
+/// `sql` once per row of arguments, on one prepared statement; the rows changed.
+pub(crate) fn execute_each(db: &Connection, sql: &str, rows: &[Vec<Arg>]) -> Result<u64> {
+    let mut stmt = db.prepare_cached(sql)?;
+    let mut changed = 0u64;
+    for args in rows {
+        bind(&mut stmt, args)?;
+        changed += stmt.raw_execute()? as u64;
+    }
+    Ok(changed)
+}
+
+/// Rows of any shape as JSON values read by `kinds` (see [`crate::Conn::fetch_each_values`]).
+pub(crate) fn fetch_each_values(
+    db: &Connection,
     q: &Query,
-    columns: usize,
-    each: &mut (dyn FnMut(&Cells) -> Result<()> + Send),
+    kinds: &[Kind],
+    each: &mut (dyn FnMut(Vec<Value>) -> Result<()> + Send),
 ) -> Result<()> {
-    with_handle(conn, |db| scan(db, q, columns, each)).await
+    use rusqlite::types::ValueRef;
+    let mut stmt = db.prepare(&q.sql)?;
+    bind(&mut stmt, &q.args)?;
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next()? {
+        let mut v = Vec::with_capacity(kinds.len());
+        for (i, k) in kinds.iter().enumerate() {
+            v.push(match (k, row.get_ref(i)?) {
+                (_, ValueRef::Null) => Value::Null,
+                (Kind::Bool, ValueRef::Integer(n)) => Value::Bool(n != 0),
+                (Kind::Blob, ValueRef::Blob(b) | ValueRef::Text(b)) => {
+                    crate::transfer::blob_value(b)
+                }
+                (_, ValueRef::Integer(n)) => Value::from(n),
+                (_, ValueRef::Real(f)) => Value::from(f),
+                (_, ValueRef::Text(t)) => Value::from(String::from_utf8_lossy(t)),
+                (_, ValueRef::Blob(b)) => crate::transfer::blob_value(b),
+            });
+        }
+        each(v)?;
+    }
+    Ok(())
 }
 
 /// Binds the parameters of `stmt` to `args`: `$1`-style parameters are named parameters to
@@ -82,7 +124,7 @@ pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<(
     Ok(())
 }
 
-/// Runs `q` and gives `each` every row as `columns` cells.
+/// Runs `q` and gives `each` every row as `columns` cells (see [`crate::Conn::fetch_each_row`]).
 pub(crate) fn scan(
     db: &rusqlite::Connection,
     q: &Query,

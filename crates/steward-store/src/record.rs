@@ -1,13 +1,11 @@
-//! [`Record`]: a row type that decodes the same from every way the store reads rows — SQLite
-//! through sqlx (the readers), SQLite straight from its handle (the writer, [`crate::writer`]) and
-//! PostgreSQL through sqlx.
+//! [`Record`]: a row type that decodes the same from both ways the store reads rows — SQLite
+//! through rusqlite ([`crate::raw`]) and PostgreSQL through sqlx.
 //!
 //! A struct becomes a record with [`record!`], which reads each field from the
 //! column of the same name (a field whose type is itself a record reads its fields from the same
 //! row, as sqlx's `flatten` did); a tuple of up to twelve values reads its columns by position.
 
 use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use crate::{Result, StoreError};
@@ -19,9 +17,8 @@ pub(crate) enum Col<'a> {
     Named(&'a str),
 }
 
-/// A value of one column, read from any of the three kinds of row.
+/// A value of one column, read from either kind of row.
 pub(crate) trait Column: Sized {
-    fn from_sqlite(r: &SqliteRow, c: Col<'_>) -> Result<Self>;
     fn from_pg(r: &PgRow, c: Col<'_>) -> Result<Self>;
     fn from_raw(r: &rusqlite::Row<'_>, c: Col<'_>) -> Result<Self>;
 }
@@ -30,8 +27,6 @@ pub(crate) trait Column: Sized {
 /// [`record!`], or a tuple of [`Column`]s.
 pub trait Record: Sized + Send + Unpin {
     #[doc(hidden)]
-    fn from_sqlite(r: &SqliteRow) -> Result<Self>;
-    #[doc(hidden)]
     fn from_pg(r: &PgRow) -> Result<Self>;
     #[doc(hidden)]
     fn from_raw(r: &rusqlite::Row<'_>) -> Result<Self>;
@@ -39,9 +34,6 @@ pub trait Record: Sized + Send + Unpin {
 
 /// A record nested in another reads its own columns from the same row (its position is ignored).
 impl<T: Record> Column for T {
-    fn from_sqlite(r: &SqliteRow, _: Col<'_>) -> Result<Self> {
-        T::from_sqlite(r)
-    }
     fn from_pg(r: &PgRow, _: Col<'_>) -> Result<Self> {
         T::from_pg(r)
     }
@@ -97,9 +89,6 @@ fn null(c: Col<'_>) -> StoreError {
 }
 
 impl Column for Option<i64> {
-    fn from_sqlite(r: &SqliteRow, c: Col<'_>) -> Result<Self> {
-        sqlx_get(r, c)
-    }
     fn from_pg(r: &PgRow, c: Col<'_>) -> Result<Self> {
         pg_int(r, c)
     }
@@ -112,9 +101,6 @@ impl Column for Option<i64> {
 macro_rules! plain_columns {
     ($($t:ty),*) => {$(
         impl Column for Option<$t> {
-            fn from_sqlite(r: &SqliteRow, c: Col<'_>) -> Result<Self> {
-                sqlx_get(r, c)
-            }
             fn from_pg(r: &PgRow, c: Col<'_>) -> Result<Self> {
                 sqlx_get(r, c)
             }
@@ -130,9 +116,6 @@ plain_columns!(String, bool, f64, Vec<u8>);
 macro_rules! required_columns {
     ($($t:ty),*) => {$(
         impl Column for $t {
-            fn from_sqlite(r: &SqliteRow, c: Col<'_>) -> Result<Self> {
-                Option::<$t>::from_sqlite(r, c)?.ok_or_else(|| null(c))
-            }
             fn from_pg(r: &PgRow, c: Col<'_>) -> Result<Self> {
                 Option::<$t>::from_pg(r, c)?.ok_or_else(|| null(c))
             }
@@ -148,9 +131,6 @@ required_columns!(i64, String, bool, f64, Vec<u8>);
 macro_rules! tuple_records {
     ($( ($($t:ident $i:tt),+) )*) => {$(
         impl<$($t: Column + Send + Unpin),+> Record for ($($t,)+) {
-            fn from_sqlite(r: &SqliteRow) -> Result<Self> {
-                Ok(($($t::from_sqlite(r, Col::At($i))?,)+))
-            }
             fn from_pg(r: &PgRow) -> Result<Self> {
                 Ok(($($t::from_pg(r, Col::At($i))?,)+))
             }
@@ -183,10 +163,6 @@ macro_rules! record {
     }) => {
         $(#[$m])* $vis struct $name { $($(#[$fm])* $fvis $field: $ty),* }
         impl $crate::record::Record for $name {
-            fn from_sqlite(r: &::sqlx::sqlite::SqliteRow) -> $crate::Result<Self> {
-                Ok($name { $($field: <$ty as $crate::record::Column>::from_sqlite(
-                    r, $crate::record::Col::Named(stringify!($field)))?),* })
-            }
             fn from_pg(r: &::sqlx::postgres::PgRow) -> $crate::Result<Self> {
                 Ok($name { $($field: <$ty as $crate::record::Column>::from_pg(
                     r, $crate::record::Col::Named(stringify!($field)))?),* })

@@ -16,6 +16,12 @@
 //! the `COMMIT` that holds it did; if that `COMMIT` fails, every member is told so. Readers
 //! see a group's writes when it commits, as they would see each transaction's.
 //!
+//! **Checkpoints off the writer.** SQLite copies its write-ahead log back into the database file
+//! (a checkpoint, with an `fsync`) on the connection whose commit passes 1,000 pages of log: the
+//! writer, holding up every transaction behind it. Here the writer never checkpoints; a thread
+//! of its own with a connection of its own does, when the writer has changed enough rows since
+//! the last one (and once more when the store closes), while transactions go on.
+//!
 //! Whoever leaves a group open relies on someone to close it: each member waiting for the
 //! `COMMIT` also queues for the connection and closes its own group if it is still open when
 //! its turn comes; a waiter or member that gives up (a dropped request) closes the group if the
@@ -31,7 +37,7 @@ use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
 use crate::conn::Cells;
 use crate::query::{Arg, Query};
-use crate::raw::{bind, blocking, scan};
+use crate::raw::{self, blocking};
 use crate::record::Record;
 use crate::transfer::Kind;
 use crate::{Result, StoreError};
@@ -48,6 +54,8 @@ const IN_TX_BUSY: Duration = Duration::from_secs(1);
 const BEGIN_BUSY: Duration = Duration::from_secs(10);
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 256;
+/// Rows the writer changes between checkpoints (a ticket creation changes about fifteen).
+const CHECKPOINT_EVERY_ROWS: u64 = 2_000;
 
 /// What a group's `COMMIT` came to, as told to its members.
 type Outcome = std::result::Result<(), (i64, String)>;
@@ -68,6 +76,10 @@ struct State {
     /// The transaction open on the connection, with the members waiting for its commit.
     group: Option<Group>,
     groups: u64,
+    /// Tells the checkpoint thread to run; `None` once closed.
+    checkpoint: Option<std::sync::mpsc::SyncSender<()>>,
+    /// The writer's count of changed rows at the last checkpoint asked for.
+    changes_at_checkpoint: u64,
 }
 
 struct Group {
@@ -107,7 +119,20 @@ impl State {
             let _ = self.with_db(|db| Ok(db.execute_batch("ROLLBACK")?));
         }
         g.done.send_replace(Some(outcome(&r)));
+        self.maybe_checkpoint();
         r
+    }
+
+    /// Asks the checkpoint thread to run if enough was written since it last was (without
+    /// waiting for it: if it is still busy with the last request, nothing more is needed).
+    fn maybe_checkpoint(&mut self) {
+        let changes = self.db().as_ref().map_or(0, Connection::total_changes);
+        if changes.saturating_sub(self.changes_at_checkpoint) >= CHECKPOINT_EVERY_ROWS {
+            self.changes_at_checkpoint = changes;
+            if let Some(c) = &self.checkpoint {
+                let _ = c.try_send(());
+            }
+        }
     }
 
     /// The open transaction was lost (SQLite rolled it back after an error): its members are
@@ -155,11 +180,16 @@ impl Writer {
         )?;
         db.busy_timeout(IN_TX_BUSY)?;
         db.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Checkpoints are the checkpoint thread's (see the module documentation).
+        db.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        let checkpoint = checkpoint_thread(path)?;
         Ok(Writer {
             state: Arc::new(Mutex::new(State {
                 db: StdMutex::new(Some(db)),
                 group: None,
                 groups: 0,
+                checkpoint: Some(checkpoint),
+                changes_at_checkpoint: 0,
             })),
             waiting: AtomicUsize::new(0),
             acquire_timeout,
@@ -224,6 +254,8 @@ impl Writer {
         let mut g = self.state.lock().await;
         let _ = g.finish();
         g.db().take();
+        // The checkpoint thread runs a last checkpoint and ends.
+        g.checkpoint.take();
     }
 
     /// 1 if the connection is free, 0 if a transaction holds it.
@@ -241,6 +273,38 @@ impl Writer {
             }
         }
     }
+}
+
+/// Starts the thread that checkpoints the database at `path` whenever it is asked to, and once
+/// more when the asking end is dropped.
+fn checkpoint_thread(path: &str) -> Result<std::sync::mpsc::SyncSender<()>> {
+    use rusqlite::OpenFlags;
+    let db = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    db.busy_timeout(BEGIN_BUSY)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let run = move || {
+        // PASSIVE: copies what no reader still needs, waiting for nobody. A failure (the disk
+        // full) is tried again at the next request; the log keeps everything meanwhile.
+        if let Err(e) = db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "SQLite checkpoint failed; will try again");
+        }
+    };
+    std::thread::Builder::new()
+        .name("steward-sqlite-checkpoint".into())
+        .spawn(move || {
+            while rx.recv().is_ok() {
+                run();
+            }
+            run();
+        })
+        .map_err(|e| StoreError::Sqlite {
+            code: 1,
+            message: format!("cannot start the checkpoint thread: {e}"),
+        })?;
+    Ok(tx)
 }
 
 /// Counts a transaction waiting for its turn; if it gives up, closes a group left open for it.
@@ -377,112 +441,55 @@ impl WriteTx {
 
     pub(crate) fn fetch_all<T: Record>(&mut self, q: &Query) -> Result<Vec<T>> {
         let mut out = Vec::new();
-        self.fetch_each(q, |r| {
-            out.push(r);
-            Ok(())
+        self.run(|db| {
+            raw::fetch_each(db, q, |r| {
+                out.push(r);
+                Ok(())
+            })
         })?;
         Ok(out)
     }
 
     pub(crate) fn fetch_optional<T: Record>(&mut self, q: &Query) -> Result<Option<T>> {
-        self.run(|db| {
-            let mut stmt = db.prepare_cached(&q.sql)?;
-            bind(&mut stmt, &q.args)?;
-            let mut rows = stmt.raw_query();
-            match rows.next()? {
-                Some(row) => Ok(Some(T::from_raw(row)?)),
-                None => Ok(None),
-            }
-        })
+        self.run(|db| raw::fetch_optional(db, q))
     }
 
     pub(crate) fn fetch_each<T: Record>(
         &mut self,
         q: &Query,
-        mut each: impl FnMut(T) -> Result<()>,
+        each: impl FnMut(T) -> Result<()> + Send,
     ) -> Result<()> {
-        self.run(|db| {
-            let mut stmt = db.prepare_cached(&q.sql)?;
-            bind(&mut stmt, &q.args)?;
-            let mut rows = stmt.raw_query();
-            while let Some(row) = rows.next()? {
-                each(T::from_raw(row)?)?;
-            }
-            Ok(())
-        })
+        blocking(|| self.run(|db| raw::fetch_each(db, q, each)))
     }
 
-    /// Many rows of cells (see [`crate::Conn::fetch_each_row`]), without holding up other tasks.
     pub(crate) fn fetch_each_row(
         &mut self,
         q: &Query,
         columns: usize,
         each: &mut (dyn FnMut(&Cells) -> Result<()> + Send),
     ) -> Result<()> {
-        blocking(|| self.run(|db| scan(db, q, columns, each)))
+        blocking(|| self.run(|db| raw::scan(db, q, columns, each)))
     }
 
     pub(crate) fn execute(&mut self, q: &Query) -> Result<u64> {
-        self.run(|db| {
-            let mut stmt = db.prepare_cached(&q.sql)?;
-            bind(&mut stmt, &q.args)?;
-            Ok(stmt.raw_execute()? as u64)
-        })
+        self.run(|db| raw::execute(db, q))
     }
 
-    /// `sql` once per row of arguments, on one prepared statement, without holding up other tasks.
     pub(crate) fn execute_each(&mut self, sql: &str, rows: &[Vec<Arg>]) -> Result<u64> {
-        blocking(|| {
-            self.run(|db| {
-                let mut stmt = db.prepare_cached(sql)?;
-                let mut changed = 0u64;
-                for args in rows {
-                    bind(&mut stmt, args)?;
-                    changed += stmt.raw_execute()? as u64;
-                }
-                Ok(changed)
-            })
-        })
+        blocking(|| self.run(|db| raw::execute_each(db, sql, rows)))
     }
 
-    /// Several statements without arguments (migrations), without holding up other tasks.
     pub(crate) fn execute_script(&mut self, sql: &str) -> Result<()> {
         blocking(|| self.run(|db| Ok(db.execute_batch(sql)?)))
     }
 
-    /// Rows of any shape as JSON values (see [`crate::Conn::fetch_each_values`]).
     pub(crate) fn fetch_each_values(
         &mut self,
         q: &Query,
         kinds: &[Kind],
         each: &mut (dyn FnMut(Vec<Value>) -> Result<()> + Send),
     ) -> Result<()> {
-        use rusqlite::types::ValueRef;
-        blocking(|| {
-            self.run(|db| {
-                let mut stmt = db.prepare(&q.sql)?;
-                bind(&mut stmt, &q.args)?;
-                let mut rows = stmt.raw_query();
-                while let Some(row) = rows.next()? {
-                    let mut v = Vec::with_capacity(kinds.len());
-                    for (i, k) in kinds.iter().enumerate() {
-                        v.push(match (k, row.get_ref(i)?) {
-                            (_, ValueRef::Null) => Value::Null,
-                            (Kind::Bool, ValueRef::Integer(n)) => Value::Bool(n != 0),
-                            (Kind::Blob, ValueRef::Blob(b) | ValueRef::Text(b)) => {
-                                crate::transfer::blob_value(b)
-                            }
-                            (_, ValueRef::Integer(n)) => Value::from(n),
-                            (_, ValueRef::Real(f)) => Value::from(f),
-                            (_, ValueRef::Text(t)) => Value::from(String::from_utf8_lossy(t)),
-                            (_, ValueRef::Blob(b)) => crate::transfer::blob_value(b),
-                        });
-                    }
-                    each(v)?;
-                }
-                Ok(())
-            })
-        })
+        blocking(|| self.run(|db| raw::fetch_each_values(db, q, kinds, each)))
     }
 
     /// Commits: at once if nobody waits for the writer, else into the group, returning when the
@@ -664,6 +671,36 @@ mod tests {
         assert!(gave_up.is_err());
         second.await.unwrap();
         assert_eq!(values(&store).await, ["first", "second"]);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The writer never checkpoints; the checkpoint thread copies the log into the database file
+    /// once enough was written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_checkpoint_thread_copies_the_log_into_the_file() {
+        let (store, dir) = store("checkpoint").await;
+        let file = dir.join("steward.db");
+        let before = std::fs::metadata(&file).unwrap().len();
+        for batch in 0..3 {
+            let mut c = store.write().await.unwrap();
+            let rows = (0..1000)
+                .map(|i| vec![Arg::from(format!("{batch}-{i:04}-{}", "x".repeat(200)))])
+                .collect();
+            c.execute_each("INSERT INTO t (v) VALUES ($1)", rows)
+                .await
+                .unwrap();
+            c.commit().await.unwrap();
+        }
+        let mut grown = 0;
+        for _ in 0..500 {
+            grown = std::fs::metadata(&file).unwrap().len();
+            if grown > before + 500_000 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(grown > before + 500_000, "file {before} -> {grown} bytes");
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }
