@@ -77,7 +77,7 @@ struct State {
     group: Option<Group>,
     groups: u64,
     /// Tells the checkpoint thread to run; `None` once closed.
-    checkpoint: Option<std::sync::mpsc::SyncSender<()>>,
+    checkpoint: Option<Checkpointer>,
     /// The writer's count of changed rows at the last checkpoint asked for.
     changes_at_checkpoint: u64,
 }
@@ -130,7 +130,7 @@ impl State {
         if changes.saturating_sub(self.changes_at_checkpoint) >= CHECKPOINT_EVERY_ROWS {
             self.changes_at_checkpoint = changes;
             if let Some(c) = &self.checkpoint {
-                let _ = c.try_send(());
+                let _ = c.ask.try_send(());
             }
         }
     }
@@ -253,9 +253,13 @@ impl Writer {
     pub(crate) async fn close(&self) {
         let mut g = self.state.lock().await;
         let _ = g.finish();
+        // The checkpoint thread runs a last checkpoint and ends; waiting for it lets the last
+        // connection to close remove the log, so the next start has none to read.
+        if let Some(c) = g.checkpoint.take() {
+            drop(c.ask);
+            let _ = blocking(|| c.thread.join());
+        }
         g.db().take();
-        // The checkpoint thread runs a last checkpoint and ends.
-        g.checkpoint.take();
     }
 
     /// 1 if the connection is free, 0 if a transaction holds it.
@@ -275,9 +279,14 @@ impl Writer {
     }
 }
 
-/// Starts the thread that checkpoints the database at `path` whenever it is asked to, and once
-/// more when the asking end is dropped.
-fn checkpoint_thread(path: &str) -> Result<std::sync::mpsc::SyncSender<()>> {
+/// The thread that checkpoints the database whenever `ask` is sent to, and once more when `ask`
+/// is dropped.
+struct Checkpointer {
+    ask: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+fn checkpoint_thread(path: &str) -> Result<Checkpointer> {
     use rusqlite::OpenFlags;
     let db = Connection::open_with_flags(
         path,
@@ -292,7 +301,7 @@ fn checkpoint_thread(path: &str) -> Result<std::sync::mpsc::SyncSender<()>> {
             tracing::warn!(error = %e, "SQLite checkpoint failed; will try again");
         }
     };
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("steward-sqlite-checkpoint".into())
         .spawn(move || {
             while rx.recv().is_ok() {
@@ -304,7 +313,7 @@ fn checkpoint_thread(path: &str) -> Result<std::sync::mpsc::SyncSender<()>> {
             code: 1,
             message: format!("cannot start the checkpoint thread: {e}"),
         })?;
-    Ok(tx)
+    Ok(Checkpointer { ask: tx, thread })
 }
 
 /// Counts a transaction waiting for its turn; if it gives up, closes a group left open for it.
