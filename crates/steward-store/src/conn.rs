@@ -6,6 +6,7 @@ use sqlx::{Database, Postgres, Transaction};
 
 use crate::open::Backend;
 use crate::query::{Arg, Query};
+use crate::raw;
 use crate::reader::ReadConn;
 pub(crate) use crate::record::Record;
 use crate::writer::WriteTx;
@@ -88,6 +89,34 @@ enum Inner {
     Postgres(Hold<Postgres>),
 }
 
+/// The SQLite connection under a [`Conn`]: a reader's, or the writer's inside a transaction.
+enum OnSqlite<'a> {
+    Read(&'a mut ReadConn),
+    Write(&'a mut WriteTx),
+}
+
+impl OnSqlite<'_> {
+    /// Runs `f` on the connection, on this thread (quick statements).
+    fn run<R>(self, f: impl FnOnce(&rusqlite::Connection) -> Result<R>) -> Result<R> {
+        match self {
+            OnSqlite::Read(r) => r.run(f),
+            OnSqlite::Write(t) => t.run(f),
+        }
+    }
+
+    /// Runs `f`, which may touch many rows, where it holds up no other task
+    /// ([`crate::raw::blocking`]).
+    fn run_many<R>(self, f: impl FnOnce(&rusqlite::Connection) -> Result<R>) -> Result<R> {
+        crate::raw::blocking(|| self.run(f))
+    }
+}
+
+/// Which backend a [`Conn`] is on, to run a statement there.
+enum On<'a> {
+    Sqlite(OnSqlite<'a>),
+    Pg(&'a mut sqlx::PgConnection),
+}
+
 /// A connection for reads ([`crate::Store::read`]) or a transaction for writes
 /// ([`crate::Store::write`]). A transaction that is dropped without [`Conn::commit`] rolls back.
 pub struct Conn {
@@ -131,6 +160,14 @@ impl Conn {
         }
     }
 
+    fn on(&mut self) -> On<'_> {
+        match &mut self.inner {
+            Inner::SqliteRead(r) => On::Sqlite(OnSqlite::Read(r)),
+            Inner::SqliteWrite(t) => On::Sqlite(OnSqlite::Write(t)),
+            Inner::Postgres(h) => On::Pg(h.conn()),
+        }
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         match self.inner {
@@ -149,17 +186,17 @@ impl Conn {
     }
 
     pub(crate) async fn fetch_all<T: Record>(&mut self, q: Query) -> Result<Vec<T>> {
+        let h = match self.on() {
+            On::Sqlite(s) => return s.run(|db| raw::fetch_all(db, &q)),
+            On::Pg(h) => h,
+        };
         let Query { sql, args } = q;
-        match &mut self.inner {
-            Inner::SqliteRead(r) => r.fetch_all(&Query { sql, args }),
-            Inner::SqliteWrite(t) => t.fetch_all(&Query { sql, args }),
-            Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
-                .fetch_all(h.conn())
-                .await?
-                .iter()
-                .map(T::from_pg)
-                .collect(),
-        }
+        bind_all!(sqlx::query::<Postgres>(&sql), args)
+            .fetch_all(h)
+            .await?
+            .iter()
+            .map(T::from_pg)
+            .collect()
     }
 
     /// Rows one at a time, to `each`, without holding them all (a report over a million
@@ -170,16 +207,14 @@ impl Conn {
         mut each: impl FnMut(T) -> Result<()> + Send,
     ) -> Result<()> {
         use futures_util::TryStreamExt;
+        let h = match self.on() {
+            On::Sqlite(s) => return s.run_many(|db| raw::fetch_each(db, &q, each)),
+            On::Pg(h) => h,
+        };
         let Query { sql, args } = q;
-        match &mut self.inner {
-            Inner::SqliteRead(r) => r.fetch_each(&Query { sql, args }, each)?,
-            Inner::SqliteWrite(t) => t.fetch_each(&Query { sql, args }, each)?,
-            Inner::Postgres(h) => {
-                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
-                while let Some(r) = rows.try_next().await? {
-                    each(T::from_pg(&r)?)?;
-                }
-            }
+        let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h);
+        while let Some(r) = rows.try_next().await? {
+            each(T::from_pg(&r)?)?;
         }
         Ok(())
     }
@@ -196,12 +231,11 @@ impl Conn {
         use futures_util::TryStreamExt;
         use sqlx::Row;
         let columns = kinds.len().min(MAX_CELLS);
-        match &mut self.inner {
-            Inner::SqliteRead(r) => r.fetch_each_row(&q, columns, &mut each),
-            Inner::SqliteWrite(t) => t.fetch_each_row(&q, columns, &mut each),
-            Inner::Postgres(h) => {
+        match self.on() {
+            On::Sqlite(s) => s.run_many(|db| raw::scan(db, &q, columns, &mut each)),
+            On::Pg(h) => {
                 let Query { sql, args } = q;
-                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
+                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h);
                 while let Some(r) = rows.try_next().await? {
                     let mut cells = [Cell::Null; MAX_CELLS];
                     for (i, (cell, kind)) in cells.iter_mut().zip(kinds).enumerate() {
@@ -225,8 +259,8 @@ impl Conn {
     /// the quickest way to write many rows there. (PostgreSQL is quicker with many rows in one
     /// statement, [`crate::bulk`]; here it runs them one by one.)
     pub(crate) async fn execute_each(&mut self, sql: &str, rows: Vec<Vec<Arg>>) -> Result<u64> {
-        if let Inner::SqliteWrite(t) = &mut self.inner {
-            return t.execute_each(sql, &rows);
+        if let On::Sqlite(s) = self.on() {
+            return s.run_many(|db| raw::execute_each(db, sql, &rows));
         }
         let mut changed = 0;
         for args in rows {
@@ -252,12 +286,11 @@ impl Conn {
         use futures_util::TryStreamExt;
         use serde_json::Value;
         use sqlx::Row;
-        let Query { sql, args } = q;
-        match &mut self.inner {
-            Inner::SqliteWrite(t) => t.fetch_each_values(&Query { sql, args }, kinds, each)?,
-            Inner::SqliteRead(r) => r.fetch_each_values(&Query { sql, args }, kinds, each)?,
-            Inner::Postgres(h) => {
-                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h.conn());
+        match self.on() {
+            On::Sqlite(s) => s.run_many(|db| raw::fetch_each_values(db, &q, kinds, each))?,
+            On::Pg(h) => {
+                let Query { sql, args } = q;
+                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h);
                 while let Some(r) = rows.try_next().await? {
                     let mut v = Vec::with_capacity(kinds.len());
                     for (i, k) in kinds.iter().enumerate() {
@@ -284,17 +317,17 @@ impl Conn {
     }
 
     pub(crate) async fn fetch_optional<T: Record>(&mut self, q: Query) -> Result<Option<T>> {
+        let h = match self.on() {
+            On::Sqlite(s) => return s.run(|db| raw::fetch_optional(db, &q)),
+            On::Pg(h) => h,
+        };
         let Query { sql, args } = q;
-        match &mut self.inner {
-            Inner::SqliteRead(r) => r.fetch_optional(&Query { sql, args }),
-            Inner::SqliteWrite(t) => t.fetch_optional(&Query { sql, args }),
-            Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
-                .fetch_optional(h.conn())
-                .await?
-                .as_ref()
-                .map(T::from_pg)
-                .transpose(),
-        }
+        bind_all!(sqlx::query::<Postgres>(&sql), args)
+            .fetch_optional(h)
+            .await?
+            .as_ref()
+            .map(T::from_pg)
+            .transpose()
     }
 
     /// One row, or [`crate::StoreError::NotFound`].
@@ -306,26 +339,25 @@ impl Conn {
 
     /// Runs a statement; returns the number of rows it touched.
     pub(crate) async fn execute(&mut self, q: Query) -> Result<u64> {
+        let h = match self.on() {
+            On::Sqlite(s) => return s.run(|db| raw::execute(db, &q)),
+            On::Pg(h) => h,
+        };
         let Query { sql, args } = q;
-        Ok(match &mut self.inner {
-            Inner::SqliteRead(r) => r.execute(&Query { sql, args })?,
-            Inner::SqliteWrite(t) => t.execute(&Query { sql, args })?,
-            Inner::Postgres(h) => bind_all!(sqlx::query::<Postgres>(&sql), args)
-                .execute(h.conn())
-                .await?
-                .rows_affected(),
-        })
+        Ok(bind_all!(sqlx::query::<Postgres>(&sql), args)
+            .execute(h)
+            .await?
+            .rows_affected())
     }
 
     /// Runs several statements without arguments (migrations).
     pub(crate) async fn execute_script(&mut self, sql: &str) -> Result<()> {
-        match &mut self.inner {
-            Inner::SqliteRead(r) => r.execute_script(sql)?,
-            Inner::SqliteWrite(t) => t.execute_script(sql)?,
-            Inner::Postgres(h) => {
-                sqlx::raw_sql(sql).execute(h.conn()).await?;
+        match self.on() {
+            On::Sqlite(s) => s.run_many(|db| Ok(db.execute_batch(sql)?)),
+            On::Pg(h) => {
+                sqlx::raw_sql(sql).execute(h).await?;
+                Ok(())
             }
         }
-        Ok(())
     }
 }

@@ -32,6 +32,16 @@ pub(crate) fn fetch_each<T: Record>(
     Ok(())
 }
 
+/// All rows of `q`, each decoded as `T`.
+pub(crate) fn fetch_all<T: Record>(db: &Connection, q: &Query) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    fetch_each(db, q, |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// The first row of `q`, if any.
 pub(crate) fn fetch_optional<T: Record>(db: &Connection, q: &Query) -> Result<Option<T>> {
     let mut stmt = db.prepare_cached(&q.sql)?;

@@ -2,21 +2,15 @@
 //! by one task at a time. In WAL mode readers never wait for the writer nor it for them.
 //!
 //! Statements run on the asking task's thread ([`crate::raw`]); what may read many rows runs
-//! through [`blocking`], so other tasks move to another thread meanwhile.
+//! inside [`crate::raw::blocking`], so other tasks move to another thread meanwhile.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::Connection;
-use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::conn::Cells;
-use crate::query::Query;
-use crate::raw::{self, blocking};
-use crate::record::Record;
-use crate::transfer::Kind;
 use crate::{Result, StoreError};
 
 /// How long a reader waits for another process's lock (only while that process recovers or
@@ -144,55 +138,9 @@ impl ReadConn {
         Ok(())
     }
 
-    pub(crate) fn fetch_all<T: Record>(&mut self, q: &Query) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        raw::fetch_each(self.db(), q, |r| {
-            out.push(r);
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    pub(crate) fn fetch_optional<T: Record>(&mut self, q: &Query) -> Result<Option<T>> {
-        raw::fetch_optional(self.db(), q)
-    }
-
-    pub(crate) fn fetch_each<T: Record>(
-        &mut self,
-        q: &Query,
-        each: impl FnMut(T) -> Result<()> + Send,
-    ) -> Result<()> {
-        let db = self.db();
-        blocking(|| raw::fetch_each(db, q, each))
-    }
-
-    pub(crate) fn fetch_each_row(
-        &mut self,
-        q: &Query,
-        columns: usize,
-        each: &mut (dyn FnMut(&Cells) -> Result<()> + Send),
-    ) -> Result<()> {
-        let db = self.db();
-        blocking(|| raw::scan(db, q, columns, each))
-    }
-
-    pub(crate) fn execute(&mut self, q: &Query) -> Result<u64> {
-        raw::execute(self.db(), q)
-    }
-
-    pub(crate) fn execute_script(&mut self, sql: &str) -> Result<()> {
-        let db = self.db();
-        blocking(|| Ok(db.execute_batch(sql)?))
-    }
-
-    pub(crate) fn fetch_each_values(
-        &mut self,
-        q: &Query,
-        kinds: &[Kind],
-        each: &mut (dyn FnMut(Vec<Value>) -> Result<()> + Send),
-    ) -> Result<()> {
-        let db = self.db();
-        blocking(|| raw::fetch_each_values(db, q, kinds, each))
+    /// Runs `f` on the connection.
+    pub(crate) fn run<R>(&mut self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        f(self.db())
     }
 }
 

@@ -32,14 +32,9 @@ use std::sync::{Arc, Mutex as StdMutex, MutexGuard as StdGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
-use serde_json::Value;
 use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
-use crate::conn::Cells;
-use crate::query::{Arg, Query};
-use crate::raw::{self, blocking};
-use crate::record::Record;
-use crate::transfer::Kind;
+use crate::raw::blocking;
 use crate::{Result, StoreError};
 
 /// At most this many transactions commit together.
@@ -430,7 +425,7 @@ impl WriteTx {
 
     /// Runs `f` on the connection. If SQLite rolled the whole transaction back on the way (a full
     /// disk, an I/O error), the transaction and its group are lost and nothing more runs in it.
-    fn run<R>(&mut self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+    pub(crate) fn run<R>(&mut self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         if self.lost {
             return Err(StoreError::Sqlite {
                 code: 1,
@@ -446,59 +441,6 @@ impl WriteTx {
             }
         }
         r
-    }
-
-    pub(crate) fn fetch_all<T: Record>(&mut self, q: &Query) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        self.run(|db| {
-            raw::fetch_each(db, q, |r| {
-                out.push(r);
-                Ok(())
-            })
-        })?;
-        Ok(out)
-    }
-
-    pub(crate) fn fetch_optional<T: Record>(&mut self, q: &Query) -> Result<Option<T>> {
-        self.run(|db| raw::fetch_optional(db, q))
-    }
-
-    pub(crate) fn fetch_each<T: Record>(
-        &mut self,
-        q: &Query,
-        each: impl FnMut(T) -> Result<()> + Send,
-    ) -> Result<()> {
-        blocking(|| self.run(|db| raw::fetch_each(db, q, each)))
-    }
-
-    pub(crate) fn fetch_each_row(
-        &mut self,
-        q: &Query,
-        columns: usize,
-        each: &mut (dyn FnMut(&Cells) -> Result<()> + Send),
-    ) -> Result<()> {
-        blocking(|| self.run(|db| raw::scan(db, q, columns, each)))
-    }
-
-    pub(crate) fn execute(&mut self, q: &Query) -> Result<u64> {
-        self.run(|db| raw::execute(db, q))
-    }
-
-    pub(crate) fn execute_each(&mut self, sql: &str, rows: &[Vec<Arg>]) -> Result<u64> {
-        blocking(|| self.run(|db| raw::execute_each(db, sql, rows)))
-    }
-
-    pub(crate) fn execute_script(&mut self, sql: &str) -> Result<()> {
-        blocking(|| self.run(|db| Ok(db.execute_batch(sql)?)))
-    }
-
-    pub(crate) fn fetch_each_values(
-        &mut self,
-        q: &Query,
-        kinds: &[Kind],
-        each: &mut (dyn FnMut(Vec<Value>) -> Result<()> + Send),
-    ) -> Result<()> {
-        blocking(|| self.run(|db| raw::fetch_each_values(db, q, kinds, each)))
     }
 
     /// Commits: at once if nobody waits for the writer, else into the group, returning when the
@@ -562,7 +504,7 @@ impl Drop for WriteTx {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::query::q;
+    use crate::query::{q, Arg};
     use crate::{Store, StoreOptions};
 
     async fn store(name: &str) -> (Store, std::path::PathBuf) {
