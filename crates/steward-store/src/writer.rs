@@ -20,7 +20,8 @@
 //! (a checkpoint, with an `fsync`) on the connection whose commit passes 1,000 pages of log: the
 //! writer, holding up every transaction behind it. Here the writer never checkpoints; a thread
 //! of its own with a connection of its own does, when the writer has changed enough rows since
-//! the last one (and once more when the store closes), while transactions go on.
+//! the last one, at most four times a second (and once more when the store closes), while
+//! transactions go on.
 //!
 //! Whoever leaves a group open relies on someone to close it: each member waiting for the
 //! `COMMIT` also queues for the connection and closes its own group if it is still open when
@@ -51,6 +52,8 @@ const BEGIN_BUSY: Duration = Duration::from_secs(10);
 const STATEMENT_CACHE: usize = 256;
 /// Rows the writer changes between checkpoints (a ticket creation changes about fifteen).
 const CHECKPOINT_EVERY_ROWS: u64 = 2_000;
+/// The least time between two checkpoints.
+const CHECKPOINT_GAP: Duration = Duration::from_millis(250);
 
 /// What a group's `COMMIT` came to, as told to its members.
 type Outcome = std::result::Result<(), (i64, String)>;
@@ -299,8 +302,28 @@ fn checkpoint_thread(path: &str) -> Result<Checkpointer> {
     let thread = std::thread::Builder::new()
         .name("steward-sqlite-checkpoint".into())
         .spawn(move || {
-            while rx.recv().is_ok() {
+            // At most one checkpoint per `CHECKPOINT_GAP`: requests meanwhile wait for the
+            // gap's end, so a long burst of writes (a recompute of every clock) is copied in a
+            // few large checkpoints, each with one `fsync`, rather than many small ones.
+            let mut asked = rx.recv().is_ok();
+            while asked {
                 run();
+                let until = Instant::now() + CHECKPOINT_GAP;
+                asked = false;
+                loop {
+                    let left = until.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(left) {
+                        Ok(()) => asked = true,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                            run();
+                            return;
+                        }
+                    }
+                }
+                if !asked {
+                    asked = rx.recv().is_ok();
+                }
             }
             run();
         })
