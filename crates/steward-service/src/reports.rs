@@ -113,7 +113,8 @@ impl Service {
         let bounds = self.store.read().await?.ticket_id_bounds().await?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         // A set of tasks: if one part fails, or the report is no longer wanted (the request went
-        // away), dropping the set stops the other parts.
+        // away), dropping the set stops the other parts (on SQLite a part finishes the read it is
+        // in: SQLite reads a part in one call, on a thread that does not yield).
         let mut tasks = tokio::task::JoinSet::new();
         for ids in parts(bounds, cores.clamp(1, MAX_PARTS)) {
             let (store, filter) = (self.store.clone(), filter.clone());

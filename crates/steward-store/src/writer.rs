@@ -92,6 +92,14 @@ fn closed() -> StoreError {
     StoreError::Database(sqlx::Error::PoolClosed)
 }
 
+/// What a transaction that SQLite rolled back after an error answers from then on.
+fn lost() -> StoreError {
+    StoreError::Sqlite {
+        code: 1,
+        message: "the transaction was rolled back after an earlier error".into(),
+    }
+}
+
 impl State {
     fn db(&self) -> StdGuard<'_, Option<Connection>> {
         self.db.lock().unwrap_or_else(PoisonError::into_inner)
@@ -450,10 +458,7 @@ impl WriteTx {
     /// disk, an I/O error), the transaction and its group are lost and nothing more runs in it.
     pub(crate) fn run<R>(&mut self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         if self.lost {
-            return Err(StoreError::Sqlite {
-                code: 1,
-                message: "the transaction was rolled back after an earlier error".into(),
-            });
+            return Err(lost());
         }
         let st = self.state();
         let r = st.with_db(f);
@@ -470,7 +475,7 @@ impl WriteTx {
     /// group's `COMMIT` has run.
     pub(crate) async fn commit(mut self) -> Result<()> {
         if self.lost {
-            return self.run(|_| Ok(()));
+            return Err(lost());
         }
         if self.savepoint {
             self.run(|db| Ok(db.execute_batch("RELEASE steward_member")?))?;
