@@ -208,20 +208,69 @@ fn rank_index(n: usize, p: u32) -> usize {
     rank as usize - 1
 }
 
-/// Median and 90th percentile without sorting: each is found in linear time
-/// (`select_nth_unstable`), the median among the values at or below the 90th percentile.
-fn spread(mut values: Vec<i64>) -> Spread {
-    let n = values.len();
-    if n == 0 {
-        return Spread::default();
+/// Durations in milliseconds, kept to find their median and 90th percentile ([`Durations::spread`]).
+///
+/// A year's report at a million tickets keeps four sets of about a million; most durations are
+/// under 49 days, so they are kept in 32 bits (half the memory), the others (longer, or negative
+/// from a clock set back) apart. The order between the three kinds is known (negative, then
+/// 32-bit, then longer), so a rank in the whole is a rank in one of them: the figures stay exact.
+#[derive(Debug, Default)]
+pub struct Durations {
+    short: Vec<u32>,
+    other: Vec<i64>,
+}
+
+impl Durations {
+    pub fn push(&mut self, ms: i64) {
+        match u32::try_from(ms) {
+            Ok(v) => self.short.push(v),
+            Err(_) => self.other.push(ms),
+        }
     }
-    let (i90, i50) = (rank_index(n, 90), rank_index(n, 50));
-    let p90 = *values.select_nth_unstable(i90).1;
-    let median = *values[..=i90].select_nth_unstable(i50).1;
-    Spread {
-        count: n as u64,
-        median_ms: Some(median),
-        p90_ms: Some(p90),
+
+    pub fn len(&self) -> usize {
+        self.short.len() + self.other.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn append(&mut self, other: Durations) {
+        self.short.extend(other.short);
+        self.other.extend(other.other);
+    }
+
+    /// The value of rank `k` (0-based) in sorted order, `k` < [`Durations::len`].
+    fn nth(&mut self, k: usize) -> i64 {
+        let negative = self.other.iter().filter(|v| **v < 0).count();
+        if k < negative || k >= negative + self.short.len() {
+            // The negative ones sort first, the long ones last: put them in that order.
+            self.other.sort_unstable();
+            let i = if k < negative {
+                k
+            } else {
+                k - self.short.len()
+            };
+            return self.other[i];
+        }
+        i64::from(*self.short.select_nth_unstable(k - negative).1)
+    }
+
+    /// Median and 90th percentile (nearest rank), each found in linear time without sorting
+    /// (`select_nth_unstable`).
+    pub fn spread(mut self) -> Spread {
+        let n = self.len();
+        if n == 0 {
+            return Spread::default();
+        }
+        let p90 = self.nth(rank_index(n, 90));
+        let median = self.nth(rank_index(n, 50));
+        Spread {
+            count: n as u64,
+            median_ms: Some(median),
+            p90_ms: Some(p90),
+        }
     }
 }
 
@@ -355,8 +404,8 @@ pub struct Tally {
     now: Timestamp,
     created: u64,
     resolved: u64,
-    frt: (Vec<i64>, Vec<i64>),
-    res: (Vec<i64>, Vec<i64>),
+    frt: (Durations, Durations),
+    res: (Durations, Durations),
     fcr: Rate,
     reopened: Rate,
     ratings: [u64; 5],
@@ -551,10 +600,10 @@ impl Tally {
         }
         self.created += other.created;
         self.resolved += other.resolved;
-        self.frt.0.extend(other.frt.0);
-        self.frt.1.extend(other.frt.1);
-        self.res.0.extend(other.res.0);
-        self.res.1.extend(other.res.1);
+        self.frt.0.append(other.frt.0);
+        self.frt.1.append(other.frt.1);
+        self.res.0.append(other.res.0);
+        self.res.1.append(other.res.1);
         self.fcr.add(other.fcr);
         self.reopened.add(other.reopened);
         for (a, b) in self.ratings.iter_mut().zip(other.ratings) {
@@ -634,12 +683,12 @@ impl Tally {
             created: self.created,
             resolved: self.resolved,
             first_response: Times {
-                calendar: spread(self.frt.0),
-                business: spread(self.frt.1),
+                calendar: self.frt.0.spread(),
+                business: self.frt.1.spread(),
             },
             resolution: Times {
-                calendar: spread(self.res.0),
-                business: spread(self.res.1),
+                calendar: self.res.0.spread(),
+                business: self.res.1.spread(),
             },
             first_contact_resolution: self.fcr,
             reopened: self.reopened,

@@ -212,13 +212,11 @@ impl Service {
             .tally_tickets(&req.filter, &period, &before, now)
             .await?;
         let mut c = self.store.read().await?;
-        for (rating, at) in c
-            .report_ratings(&req.filter, before.from, period.to)
-            .await?
-        {
+        c.report_ratings(&req.filter, before.from, period.to, |rating, at| {
             current.add_rating(rating, at);
             previous.add_rating(rating, at);
-        }
+        })
+        .await?;
         // Deflection is about requesters, not tickets: only an organisation narrows it.
         let narrowed = req.filter.team.is_some()
             || req.filter.technician.is_some()

@@ -51,9 +51,11 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         db.busy_timeout(BUSY)?;
-        // An 8 MB page cache per reader (the operating system's file cache serves the rest), so
-        // memory stays small however many readers there are.
-        db.execute_batch("PRAGMA cache_size = -8000; PRAGMA temp_store = memory;")?;
+        // A 2 MB page cache per reader, SQLite's default (the operating system's file cache
+        // serves the rest): enough for the upper levels of the B-trees a request walks; a larger
+        // one only held pages of long scans, 8 MB per reader for as long as the reader lived
+        // (docs/benchmarks.md, memory).
+        db.execute_batch("PRAGMA cache_size = -2000; PRAGMA temp_store = memory;")?;
         db.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         self.open.fetch_add(1, Ordering::AcqRel);
         Ok(db)

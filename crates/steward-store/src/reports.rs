@@ -360,13 +360,15 @@ impl Conn {
             .await
     }
 
-    /// Ratings given in `[from, to)` on the filter's tickets: `(rating, when)`.
+    /// Ratings given in `[from, to)` on the filter's tickets, one at a time: `(rating, when)`
+    /// (a year's at a million tickets are half a million: not kept).
     pub async fn report_ratings(
         &mut self,
         filter: &Filter,
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<Vec<(u8, Timestamp)>> {
+        mut each: impl FnMut(u8, Timestamp) + Send,
+    ) -> Result<()> {
         // The tickets only where the filter needs them (a year's ratings at a million tickets:
         // 0.35 s with them, 0.06 s without).
         let mut query = q(if filter == &Filter::default() {
@@ -379,14 +381,12 @@ impl Conn {
         .bind(ts(from))
         .bind(ts(to));
         push_filter(&mut query, filter);
-        let mut out = Vec::new();
         self.fetch_each_row(query, &[CellKind::Int; 2], |r| {
             let rating = u8::try_from(r.need_int(0)?).unwrap_or(0);
-            out.push((rating, from_ts(r.need_int(1)?)?));
+            each(rating, from_ts(r.need_int(1)?)?);
             Ok(())
         })
-        .await?;
-        Ok(out)
+        .await
     }
 
     /// Rated surveys in `[from, to)` with a comment, newest first: `(survey, ticket number)`.

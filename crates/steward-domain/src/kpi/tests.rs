@@ -391,7 +391,7 @@ fn an_empty_period_has_no_averages_or_percentiles() {
 }
 
 #[test]
-fn spread_without_sorting_is_the_nearest_rank_percentiles() {
+fn durations_spread_is_the_nearest_rank_percentiles() {
     // Pseudo-random values, with repeats, of every length up to 300.
     let mut x: u64 = 12345;
     for n in 0..300usize {
@@ -400,12 +400,23 @@ fn spread_without_sorting_is_the_nearest_rank_percentiles() {
                 x = x
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                ((x >> 33) % 50) as i64 - 10
+                // Negative, 32-bit and longer than 32 bits of milliseconds (kept apart by
+                // `Durations`), with repeats.
+                let v = ((x >> 33) % 50) as i64 - 10;
+                match (x >> 20) % 7 {
+                    0 => v + i64::from(u32::MAX) - 20,
+                    1 => v * 1_000_000_000_000,
+                    _ => v,
+                }
             })
             .collect();
         let mut sorted = values.clone();
         sorted.sort_unstable();
-        let s = spread(values);
+        let mut durations = Durations::default();
+        for v in &values {
+            durations.push(*v);
+        }
+        let s = durations.spread();
         assert_eq!(s.count, n as u64);
         assert_eq!(s.median_ms, percentile(&sorted, 50), "median of {n}");
         assert_eq!(s.p90_ms, percentile(&sorted, 90), "p90 of {n}");
