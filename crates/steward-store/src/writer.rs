@@ -23,6 +23,14 @@
 //! the last one, at most four times a second (and once more when the store closes), while
 //! transactions go on.
 //!
+//! **Other processes.** SQLite's lock has no queue: a `steward` command run beside a busy server
+//! (a `token create` while the scheduler works through its due jobs) asked for it between two
+//! of the server's transactions, found it taken each time, and gave up after ten seconds. A
+//! process that finds the lock taken now says so in a file beside the database
+//! (`steward.db-writer-waiting`, refreshed while it waits, removed once it has the lock), and a
+//! writer that sees a fresh one before its next transaction leaves the lock free until the other
+//! has taken it (at most a fifth of a second).
+//!
 //! Whoever leaves a group open relies on someone to close it: each member waiting for the
 //! `COMMIT` also queues for the connection and closes its own group if it is still open when
 //! its turn comes; a waiter or member that gives up (a dropped request) closes the group if the
@@ -55,6 +63,16 @@ const CHECKPOINT_EVERY_ROWS: u64 = 2_000;
 /// The least time between two checkpoints.
 const CHECKPOINT_GAP: Duration = Duration::from_millis(250);
 
+/// How long a writer leaves the lock to another process that waits for it (see the module
+/// documentation).
+const LEAVE_TO_OTHERS: Duration = Duration::from_millis(200);
+/// A waiting process's file older than this is left over (the process is gone).
+const WAITING_FRESH: Duration = Duration::from_secs(1);
+/// How often a waiting process refreshes its file, and the longest pause between its attempts
+/// once it has written it.
+const WAITING_REFRESH: Duration = Duration::from_millis(250);
+const WAITING_PAUSE: Duration = Duration::from_millis(4);
+
 /// What a group's `COMMIT` came to, as told to its members.
 type Outcome = std::result::Result<(), (i64, String)>;
 
@@ -65,6 +83,44 @@ pub(crate) struct Writer {
     /// counted: a group is left open only for someone who will add to it).
     waiting: AtomicUsize,
     acquire_timeout: Duration,
+    /// The file by which a process waiting for SQLite's lock says so.
+    waiting_file: Option<std::path::PathBuf>,
+}
+
+/// This process waits for SQLite's lock: its file says so to other processes until dropped.
+struct WaitingFile<'a> {
+    path: &'a std::path::Path,
+    written: Option<Instant>,
+}
+
+impl WaitingFile<'_> {
+    /// Writes (or refreshes) the file.
+    fn refresh(&mut self) {
+        if self
+            .written
+            .is_none_or(|at| at.elapsed() >= WAITING_REFRESH)
+        {
+            // Best effort: without it this process only waits as it did before.
+            if std::fs::write(self.path, std::process::id().to_string()).is_ok() {
+                self.written = Some(Instant::now());
+            }
+        }
+    }
+}
+
+impl Drop for WaitingFile<'_> {
+    fn drop(&mut self) {
+        if self.written.is_some() {
+            let _ = std::fs::remove_file(self.path);
+        }
+    }
+}
+
+/// Whether another process has said (recently) that it waits for the lock.
+fn another_waits(path: &std::path::Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|at| at.elapsed().map_or(true, |age| age < WAITING_FRESH))
 }
 
 struct State {
@@ -199,6 +255,7 @@ impl Writer {
             })),
             waiting: AtomicUsize::new(0),
             acquire_timeout,
+            waiting_file: Some(std::path::PathBuf::from(format!("{path}-writer-waiting"))),
         })
     }
 
@@ -426,8 +483,21 @@ impl WriteTx {
         // BEGIN IMMEDIATE takes the write lock up front, so a transaction that reads before it
         // writes cannot fail half-way because another process wrote in between. While another
         // process holds the lock, wait without holding up the thread.
+        let writer = self.writer.clone();
+        if let Some(file) = &writer.waiting_file {
+            // Another process waits for the lock: leave it free until that one has it.
+            let until = Instant::now() + LEAVE_TO_OTHERS;
+            while another_waits(file) && Instant::now() < until {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        let st = self.state();
         let deadline = Instant::now() + BEGIN_BUSY;
         let mut pause = Duration::from_millis(1);
+        let mut waiting = writer.waiting_file.as_deref().map(|path| WaitingFile {
+            path,
+            written: None,
+        });
         loop {
             let r = st.with_db(|db| {
                 db.busy_timeout(Duration::ZERO)?;
@@ -438,8 +508,16 @@ impl WriteTx {
             match r {
                 Ok(()) => break,
                 Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                    // Say so, and try often: the holder leaves the lock free for a moment.
+                    let max = match &mut waiting {
+                        Some(w) => {
+                            w.refresh();
+                            WAITING_PAUSE
+                        }
+                        None => Duration::from_millis(50),
+                    };
                     tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(50));
+                    pause = (pause * 2).min(max);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -682,6 +760,100 @@ mod tests {
         assert!(grown > before + 500_000, "file {before} -> {grown} bytes");
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Another process (here: another store on the same file) gets its turn while this one
+    /// writes without pause: it says it waits, and the busy writer leaves it the lock.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_process_gets_its_turn_beside_a_busy_writer() {
+        let (store, dir) = store("turns").await;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // A hundred writers without pause, as the scheduler working through its due jobs: the
+        // groups follow each other with next to no gap.
+        let mut busy = tokio::task::JoinSet::new();
+        for k in 0..100 {
+            let (store, stop) = (store.clone(), stop.clone());
+            busy.spawn(async move {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Acquire) {
+                    let mut c = store.write().await.unwrap();
+                    c.execute(q("INSERT INTO t (v) VALUES ($1)").bind(format!("busy{k}-{n}")))
+                        .await
+                        .unwrap();
+                    c.commit().await.unwrap();
+                    n += 1;
+                }
+                n
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The other process: this test binary again, running only `other_process_writes`.
+        let exe = std::env::current_exe().unwrap();
+        let out = tokio::task::spawn_blocking({
+            let dir = dir.clone();
+            move || {
+                std::process::Command::new(exe)
+                    .args([
+                        "--exact",
+                        "writer::tests::other_process_writes",
+                        "--nocapture",
+                        "--test-threads=1",
+                    ])
+                    .env(OTHER_PROCESS_DIR, &dir)
+                    .output()
+            }
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "the other process failed: {said}");
+        assert!(said.contains("other process wrote 5"), "{said}");
+        stop.store(true, Ordering::Release);
+        let mut n = 0;
+        while let Some(r) = busy.join_next().await {
+            n += r.unwrap();
+        }
+        assert!(n > 10, "the busy writers wrote {n} times");
+        assert!(!dir.join("steward.db-writer-waiting").exists());
+        let got = values(&store).await;
+        assert_eq!(got.iter().filter(|v| v.starts_with("other")).count(), 5);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Where `other_process_writes` finds the database (set only when
+    /// `another_process_gets_its_turn_beside_a_busy_writer` runs it as a process of its own).
+    const OTHER_PROCESS_DIR: &str = "STEWARD_TEST_OTHER_PROCESS_DIR";
+
+    /// The other process of `another_process_gets_its_turn_beside_a_busy_writer`: five write
+    /// transactions, each started within two seconds. Run alone (without the variable) it has
+    /// nothing to do.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn other_process_writes() {
+        let Some(dir) = std::env::var_os(OTHER_PROCESS_DIR) else {
+            return;
+        };
+        let dir = std::path::PathBuf::from(dir);
+        let other = Store::open(&Store::sqlite_url_for_dir(&dir), &StoreOptions::default())
+            .await
+            .unwrap();
+        for i in 0..5 {
+            let started = Instant::now();
+            let mut c = other.write().await.unwrap();
+            c.execute(q("INSERT INTO t (v) VALUES ($1)").bind(format!("other{i}")))
+                .await
+                .unwrap();
+            c.commit().await.unwrap();
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "the other process waited {:?}",
+                started.elapsed()
+            );
+        }
+        other.close().await;
+        println!("other process wrote 5");
     }
 
     /// Many writers at once: every commit that returns is there, in fewer transactions than
