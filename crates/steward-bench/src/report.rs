@@ -20,6 +20,9 @@ pub struct Report {
     pub rows: Vec<Row>,
     /// Conditions of the run that bear on the figures (printed under the table).
     pub notes: Vec<String>,
+    /// While set, the process whose peak memory so far each progress line shows (to tell which
+    /// measurement raised it).
+    pub memory_of: Option<u32>,
 }
 
 impl Report {
@@ -41,7 +44,7 @@ impl Report {
             target: target.to_string(),
         };
         eprintln!(
-            "  {} [{} {}]: {}{}",
+            "  {} [{} {}]: {}{}{}",
             row.what,
             row.backend,
             row.size,
@@ -50,6 +53,10 @@ impl Report {
                 String::new()
             } else {
                 format!(" (baseline {})", row.baseline)
+            },
+            match self.memory_of.and_then(crate::steward::peak_memory_of) {
+                Some(bytes) => format!(" [steward's peak memory so far {}]", megabytes(bytes)),
+                None => String::new(),
             }
         );
         self.rows.push(row);

@@ -376,7 +376,9 @@ async fn sizes(
         "",
         "",
     );
+    report.memory_of = Some(server.pid());
     let result = measure_running(args, ctx, size, &token, inserts, minimal, report).await;
+    report.memory_of = None;
     let peak = server.peak_memory();
     server.stop().await;
     result?;
