@@ -229,27 +229,18 @@ impl Conn {
         mut each: impl FnMut(&Cells) -> Result<()> + Send,
     ) -> Result<()> {
         use futures_util::TryStreamExt;
-        use sqlx::Row;
         let columns = kinds.len().min(MAX_CELLS);
         match self.on() {
             On::Sqlite(s) => s.run_many(|db| raw::scan(db, &q, columns, &mut each)),
             On::Pg(h) => {
-                let Query { sql, args } = q;
-                let mut rows = bind_all!(sqlx::query::<Postgres>(&sql), args).fetch(h);
-                while let Some(r) = rows.try_next().await? {
-                    let mut cells = [Cell::Null; MAX_CELLS];
-                    for (i, (cell, kind)) in cells.iter_mut().zip(kinds).enumerate() {
-                        *cell = match kind {
-                            CellKind::Int => {
-                                crate::record::pg_int(&r, crate::record::Col::At(i))?.map(Cell::Int)
-                            }
-                            CellKind::Text => r.try_get::<Option<&str>, _>(i)?.map(Cell::Text),
-                        }
-                        .unwrap_or(Cell::Null);
-                    }
-                    each(&Cells(&cells[..columns]))?;
+                // As a binary COPY: sqlx's rows cost more than the reading (see `copy.rs`).
+                let statement = crate::copy::copy_statement(&q)?;
+                let mut stream = h.copy_out_raw(&statement).await?;
+                let mut rows = crate::copy::BinaryRows::new(&kinds[..columns]);
+                while let Some(chunk) = stream.try_next().await? {
+                    rows.feed(&chunk, &mut each)?;
                 }
-                Ok(())
+                rows.finish()
             }
         }
     }

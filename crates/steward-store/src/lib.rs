@@ -7,6 +7,7 @@
 
 mod bulk;
 mod conn;
+mod copy;
 mod error;
 mod events;
 mod migrate;
