@@ -78,11 +78,12 @@ fn literal(out: &mut String, arg: &Arg) -> Result<()> {
             out.push('\'');
         }
         Arg::Bytes(Some(b)) => {
-            out.push_str("'\\x");
+            // Hex digits only, whatever the server's string settings.
+            out.push_str("decode('");
             for byte in b {
                 out.push_str(&format!("{byte:02x}"));
             }
-            out.push_str("'::bytea");
+            out.push_str("', 'hex')");
         }
         Arg::Int(None) | Arg::Bool(None) | Arg::Text(None) | Arg::Bytes(None) => {
             out.push_str("NULL")
@@ -237,6 +238,10 @@ mod tests {
             got,
             "SELECT '$1', x FROM t WHERE a = -7 AND b = E'it''s a \\\\''; DROP TABLE t; --' \
              AND c = 10 AND d = NULL AND e = $"
+        );
+        assert_eq!(
+            inline("SELECT $1", &[Arg::Bytes(Some(vec![0, 0xab, b'\'']))]).unwrap(),
+            "SELECT decode('00ab27', 'hex')"
         );
         assert!(inline("SELECT $2", &[Arg::Int(Some(1))]).is_err());
         assert!(inline("SELECT $1", &[Arg::Text(Some("a\0b".into()))]).is_err());
