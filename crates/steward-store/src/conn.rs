@@ -236,7 +236,7 @@ impl Conn {
                 // As a binary COPY: sqlx's rows cost more than the reading (see `copy.rs`).
                 let statement = crate::copy::copy_statement(&q)?;
                 let mut stream = h.copy_out_raw(&statement).await?;
-                let mut rows = crate::copy::BinaryRows::new(&kinds[..columns]);
+                let mut rows = crate::copy::BinaryRows::new(kinds);
                 while let Some(chunk) = stream.try_next().await? {
                     rows.feed(&chunk, &mut each)?;
                 }

@@ -235,7 +235,7 @@ impl Writer {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         db.busy_timeout(BEGIN_BUSY)?;
-        // The page cache: 32 MB for the writer (each reader has 8 MB).
+        // The page cache: 32 MB for the writer (each reader has 2 MB, see `reader.rs`).
         db.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
              PRAGMA temp_store = memory; PRAGMA cache_size = -32000;",
